@@ -1,0 +1,85 @@
+# g5k.testbed: the two commands of the README, and the pieces they are made of.
+#   make demo   install what is needed, bring up the emulated site, run a tutorial playbook
+#   make test   install what is needed and run every test suite
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+BUILD := $(CURDIR)/.build
+COLLECTIONS := $(BUILD)/collections
+SANITY_ROOT := $(BUILD)/sanity/ansible_collections/g5k/testbed
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+# podman here needs runc and rlimits root may set (see scripts/podman-conf).
+export CONTAINERS_CONF := $(BUILD)/containers.conf
+
+# Test suites run by `make test`, in this order. Each is a make target below.
+SUITES := test-units test-emulator test-sanity test-lint
+
+.PHONY: help deps system-deps venv collection podman-conf demo test $(SUITES) clean
+
+help:
+	@echo "make demo    bring up the emulated Grid'5000 site and run a tutorial playbook against it"
+	@echo "make test    run every test suite: $(SUITES)"
+	@echo "make deps    install Debian packages, the venv and link the collection"
+
+deps: system-deps venv collection podman-conf
+
+system-deps:
+	@scripts/install-system-deps
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/venv.txt emulator/pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements/venv.txt
+	$(BIN)/pip install --quiet -e ./emulator
+	@touch $@
+
+# The collection must live at ansible_collections/g5k/testbed to be found: link the checkout there.
+collection: $(COLLECTIONS)/ansible_collections/g5k/testbed
+
+$(COLLECTIONS)/ansible_collections/g5k/testbed:
+	@mkdir -p $(@D)
+	@ln -sfn ../../../.. $@
+
+podman-conf: $(BUILD)/containers.conf
+
+$(BUILD)/containers.conf: scripts/podman-conf
+	@mkdir -p $(@D)
+	@scripts/podman-conf > $@
+
+test: deps
+	@failed=(); passed=(); \
+	for suite in $(SUITES); do \
+	  echo "=== $$suite"; \
+	  if $(MAKE) --no-print-directory $$suite; then passed+=($$suite); else failed+=($$suite); fi; \
+	done; \
+	echo "=== suites failed: $${failed[*]:-none}"; \
+	echo "suites: $${#passed[@]} passed, $${#failed[@]} failed"; \
+	[ $${#failed[@]} -eq 0 ]
+
+# pytest exits 5 when it collected nothing: make treats that as the failure it is.
+test-units: collection
+	$(BIN)/pytest tests/unit
+
+test-emulator:
+	$(BIN)/pytest emulator/tests
+
+# ansible-test wants a real ansible_collections/g5k/testbed tree: copy the shipped content there.
+test-sanity:
+	@mkdir -p $(SANITY_ROOT)
+	rsync -a --delete --exclude-from=scripts/sanity-excludes ./ $(SANITY_ROOT)/
+	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+test-lint: collection
+	$(BIN)/ansible-lint
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,130 @@
+"""The emulated platform's configuration: sites, clusters, node counts, users, faults.
+
+Loaded from YAML (default-site.yml next to this file unless a path is given) and checked,
+so a bad file stops the emulator with a message that names the key to fix.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import yaml
+
+DEFAULT_CONFIG = Path(__file__).with_name("default-site.yml")
+SCHEDULERS = ("oar", "slurm")
+
+
+class ConfigError(ValueError):
+    """The configuration file is invalid; the message says which key and why."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterConfig:
+    uid: str
+    nodes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteConfig:
+    uid: str
+    scheduler: str
+    clusters: tuple[ClusterConfig, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class User:
+    login: str
+    password: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Faults:
+    latency: float = 0.0
+    error_burst: int = 0
+    drop_connections: int = 0
+    slow_deployment: float = 0.0
+    failing_deployment: bool = False
+    nodes_not_booting: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    host: str
+    port: int
+    users: tuple[User, ...]
+    sites: tuple[SiteConfig, ...]
+    deployment_delay: float
+    faults: Faults
+
+    def site(self, uid: str) -> SiteConfig | None:
+        return next((s for s in self.sites if s.uid == uid), None)
+
+
+def _require(mapping: dict, key: str, kind: type, where: str):
+    if key not in mapping:
+        raise ConfigError(f"{where}: missing key '{key}'")
+    value = mapping[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def _parse_site(uid: str, raw: dict) -> SiteConfig:
+    where = f"sites.{uid}"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    scheduler = raw.get("scheduler", "oar")
+    if scheduler not in SCHEDULERS:
+        raise ConfigError(f"{where}.scheduler: expected one of {SCHEDULERS}, got {scheduler!r}")
+    clusters_raw = _require(raw, "clusters", dict, where)
+    if not clusters_raw:
+        raise ConfigError(f"{where}.clusters: a site needs at least one cluster")
+    clusters = []
+    for cuid, craw in clusters_raw.items():
+        cwhere = f"{where}.clusters.{cuid}"
+        if not isinstance(craw, dict):
+            raise ConfigError(f"{cwhere}: expected a mapping")
+        count = _require(craw, "nodes", int, cwhere)
+        if not 1 <= count <= 1024:
+            raise ConfigError(f"{cwhere}.nodes: expected 1 to 1024 nodes, got {count}")
+        clusters.append(ClusterConfig(uid=str(cuid), nodes=count))
+    return SiteConfig(uid=str(uid), scheduler=scheduler, clusters=tuple(clusters))
+
+
+def parse(raw: dict) -> Config:
+    if not isinstance(raw, dict):
+        raise ConfigError("the configuration must be a YAML mapping")
+    api = raw.get("api", {}) or {}
+    users = []
+    for i, u in enumerate(raw.get("users", []) or []):
+        users.append(User(login=_require(u, "login", str, f"users[{i}]"),
+                          password=_require(u, "password", str, f"users[{i}]")))
+    sites_raw = _require(raw, "sites", dict, "config")
+    sites = tuple(_parse_site(uid, sraw) for uid, sraw in sites_raw.items())
+    faults_raw = raw.get("faults", {}) or {}
+    unknown = set(faults_raw) - {f.name for f in dataclasses.fields(Faults)}
+    if unknown:
+        raise ConfigError(f"faults: unknown keys {sorted(unknown)}")
+    faults = Faults(**{**faults_raw,
+                       "nodes_not_booting": tuple(faults_raw.get("nodes_not_booting", []) or [])})
+    return Config(
+        host=str(api.get("host", "127.0.0.1")),
+        port=int(api.get("port", 8000)),
+        users=tuple(users),
+        sites=sites,
+        deployment_delay=float(raw.get("deployment_delay", 2.0)),
+        faults=faults,
+    )
+
+
+def load(path: str | Path | None = None) -> Config:
+    path = Path(path) if path else DEFAULT_CONFIG
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    return parse(raw)

@@ -1,0 +1,38 @@
+"""What the API asks of the fabric (containers, bridges, DHCP), and the fabric-less default.
+
+The API calls these when state changes; `g5k-emulator up` hands the API a real fabric,
+`g5k-emulator serve` (API only) uses NoFabric, where nothing exists on the wire.
+"""
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Fabric(Protocol):
+    def set_vlan(self, site: str, interfaces: list[str], vlan: str) -> None:
+        """Move node interfaces (KaVLAN names, e.g. parasilo-1.rennes.grid5000.fr or
+        parasilo-1-eth1.rennes.grid5000.fr) onto the bridge of `vlan` ("DEFAULT" or an id)."""
+
+    def set_dhcp(self, site: str, vlan: str, running: bool) -> None:
+        """Start or stop the DHCP server of a VLAN."""
+
+    def deploy(self, site: str, nodes: list[str], environment: str, key: str | None,
+               vlan: str | None, delay: float) -> dict[str, bool]:
+        """Recreate `nodes` (FQDNs) from `environment` with `key` for root, attached to
+        `vlan` (None: production). Blocks until done; returns FQDN -> booted (OK)."""
+
+
+class NoFabric:
+    """API-only mode: membership lives in the database, deployments just take `delay`."""
+
+    def set_vlan(self, site: str, interfaces: list[str], vlan: str) -> None:
+        return None
+
+    def set_dhcp(self, site: str, vlan: str, running: bool) -> None:
+        return None
+
+    def deploy(self, site: str, nodes: list[str], environment: str, key: str | None,
+               vlan: str | None, delay: float) -> dict[str, bool]:
+        time.sleep(delay)
+        return {node: True for node in nodes}

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from .addressing import MAX_CLUSTERS_PER_SITE, MAX_NODES_PER_CLUSTER, plan_sites
+
 DEFAULT_CONFIG = Path(__file__).with_name("default-site.yml")
 SCHEDULERS = ("oar", "slurm")
 
@@ -87,9 +89,13 @@ def _parse_site(uid: str, raw: dict) -> SiteConfig:
         if not isinstance(craw, dict):
             raise ConfigError(f"{cwhere}: expected a mapping")
         count = _require(craw, "nodes", int, cwhere)
-        if not 1 <= count <= 1024:
-            raise ConfigError(f"{cwhere}.nodes: expected 1 to 1024 nodes, got {count}")
+        if not 1 <= count <= MAX_NODES_PER_CLUSTER:
+            raise ConfigError(f"{cwhere}.nodes: expected 1 to {MAX_NODES_PER_CLUSTER} nodes "
+                              f"(the address plan gives a cluster one /24), got {count}")
         clusters.append(ClusterConfig(uid=str(cuid), nodes=count))
+    if len(clusters) > MAX_CLUSTERS_PER_SITE:
+        raise ConfigError(f"{where}.clusters: at most {MAX_CLUSTERS_PER_SITE} clusters per site "
+                          f"(the address plan of global VLANs), got {len(clusters)}")
     return SiteConfig(uid=str(uid), scheduler=scheduler, clusters=tuple(clusters))
 
 
@@ -103,6 +109,10 @@ def parse(raw: dict) -> Config:
                           password=_require(u, "password", str, f"users[{i}]")))
     sites_raw = _require(raw, "sites", dict, "config")
     sites = tuple(_parse_site(uid, sraw) for uid, sraw in sites_raw.items())
+    try:
+        plan_sites(sites)
+    except ValueError as exc:
+        raise ConfigError(f"sites: {exc}") from exc
     faults_raw = raw.get("faults", {}) or {}
     unknown = set(faults_raw) - {f.name for f in dataclasses.fields(Faults)}
     if unknown:

@@ -1,0 +1,293 @@
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one Grid'5000 REST API client of the collection (PRIVATE to the collection).
+
+Modules talk HTTP through ``fetch_url(module, ...)`` and plugins through ``open_url``; both go
+through the same ``G5kApiClient`` so authentication, retries, the User-Agent and error messages
+are identical everywhere.
+
+Public API (stable; the inventory plugin builds on it):
+
+- ``api_argument_spec()``: the connection options every module accepts (see the ``g5k.testbed.api``
+  doc fragment).
+- ``client_for_module(module)``: a client on ``fetch_url``; bad settings end the task with
+  ``fail_json`` before any request.
+- ``client_for_plugin(options, environ=None)``: a client on ``open_url`` for controller-side
+  plugins; raises ``ApiSettingsError`` for bad settings.
+- ``G5kApiClient(settings, transport, sleep=None)`` (``time.sleep`` by default) with
+  ``get(path, operation, params=None, missing_ok=False)``, ``list_items(path, operation, params=None)``
+  (follows ``offset``/``total`` paging), ``post(path, body, operation, idempotent=False)``,
+  ``put(path, body, operation)``, ``delete(path, operation, missing_ok=False)``; ``requests`` is the
+  list of ``(method, path)`` sent (retries included), for callers that report their cost.
+- ``G5kApiError``: ``operation``, ``method``, ``path``, ``status`` (-1 = no HTTP answer),
+  ``body`` (the API's text), ``str()`` is the full message.
+- ``G5kInputError``: bad input detected before any change (unknown site, node, VLAN...).
+- ``path_of(*parts)``: a URL path from quoted parts.
+- ``FetchUrlTransport(module)``, ``OpenUrlTransport()``: ``request(method, url, data, headers,
+  settings)`` -> ``TransportResponse(status, headers, body, reason)``.
+
+Only idempotent calls (GET, PUT, DELETE and POSTs flagged ``idempotent=True``) are retried, at
+most ``settings.retries`` times, on 429, 5xx and connection errors, with exponential backoff that
+honours ``Retry-After``. TLS failures are never retried: they do not heal by themselves.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import json
+import time
+
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.six.moves.urllib.parse import urlencode, quote
+from ansible.module_utils.urls import fetch_url, open_url
+
+from ansible_collections.g5k.testbed.plugins.module_utils.api_settings import (
+    ApiSettingsError,
+    ENV_VARS,
+    resolve_api_settings,
+)
+
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "g5k.testbed/%s (ansible-core %s)" % (COLLECTION_VERSION, ANSIBLE_VERSION)
+RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
+MAX_BACKOFF = 30.0
+PAGE_SIZE = 500
+TLS_MARKERS = ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed", "SSL:", "SSLError",
+               "wrong version number", "hostname mismatch")
+
+
+def api_argument_spec():
+    """Connection options shared by every module (documented in the g5k.testbed.api fragment)."""
+    return dict(
+        api_uri=dict(type="str"),
+        api_username=dict(type="str"),
+        api_password=dict(type="str", no_log=True),
+        api_config=dict(type="path"),
+        validate_certs=dict(type="bool"),
+        ca_path=dict(type="path"),
+        api_timeout=dict(type="int", default=30),
+        api_retries=dict(type="int", default=4),
+    )
+
+
+class G5kApiError(Exception):
+    """An API call that did not succeed; ``str()`` names operation, method, path, status, body."""
+
+    def __init__(self, operation, method, path, status, body="", hint=None):
+        self.operation = operation
+        self.method = method
+        self.path = path
+        self.status = status
+        self.body = (body or "").strip()
+        self.hint = hint
+        super(G5kApiError, self).__init__(self._message())
+
+    def _message(self):
+        if self.status == -1:
+            head = "%s failed: %s %s got no HTTP answer" % (self.operation, self.method, self.path)
+        else:
+            head = "%s failed: %s %s returned HTTP %s" % (self.operation, self.method, self.path, self.status)
+        if self.body:
+            head += ": %s" % self.body
+        if self.hint:
+            head += " (%s)" % self.hint
+        return head
+
+
+class G5kInputError(ValueError):
+    """Bad task input found before anything was changed; the message says what to fix."""
+
+
+class TransportResponse:
+    """What any transport hands back: status -1 means no HTTP answer (``reason`` says why)."""
+
+    def __init__(self, status, headers=None, body=b"", reason=""):
+        self.status = status
+        self.headers = dict((k.lower(), v) for k, v in (headers or {}).items())
+        self.body = body or b""
+        self.reason = reason
+
+    @property
+    def text(self):
+        return to_text(self.body, errors="surrogate_or_replace")
+
+
+def _is_tls_failure(reason):
+    return any(marker in (reason or "") for marker in TLS_MARKERS)
+
+
+class FetchUrlTransport:
+    """Modules: ``fetch_url`` (proxy settings, tmpdir and module logging come with it)."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def request(self, method, url, data, headers, settings):
+        # fetch_url reads TLS verification from module params; give it the resolved value so
+        # env vars and ~/.python-grid5000.yaml apply too.
+        self.module.params["validate_certs"] = settings.validate_certs
+        resp, info = fetch_url(self.module, url, data=data, headers=headers, method=method,
+                               timeout=settings.timeout, ca_path=settings.ca_path, use_netrc=False)
+        status = info.get("status", -1)
+        if status is None or status == -1:
+            return TransportResponse(-1, reason=info.get("msg", ""))
+        if status >= 400:
+            return TransportResponse(status, info, info.get("body") or b"", info.get("msg", ""))
+        body = resp.read() if resp is not None else b""
+        return TransportResponse(status, info, body)
+
+
+class OpenUrlTransport:
+    """Plugins on the controller: ``open_url`` (no AnsibleModule there)."""
+
+    def request(self, method, url, data, headers, settings):
+        try:
+            resp = open_url(url, data=data, headers=headers, method=method,
+                            validate_certs=settings.validate_certs, ca_path=settings.ca_path,
+                            timeout=settings.timeout, http_agent=USER_AGENT, use_netrc=False)
+            return TransportResponse(resp.getcode(), dict(resp.headers.items()), resp.read())
+        except HTTPError as exc:
+            try:
+                body = exc.read()
+            except Exception:  # some HTTPError objects carry no readable body
+                body = b""
+            return TransportResponse(exc.code, dict(exc.headers.items()) if exc.headers else {}, body, str(exc))
+        except URLError as exc:
+            return TransportResponse(-1, reason="Request failed: %s" % exc)
+        except Exception as exc:  # ConnectionError, SSLValidationError, socket errors
+            return TransportResponse(-1, reason="Connection failure: %s" % exc)
+
+
+class G5kApiClient:
+    """JSON over HTTP to one API root (``settings.uri``, e.g. https://api.grid5000.fr/stable)."""
+
+    def __init__(self, settings, transport, sleep=None):
+        self.settings = settings
+        self.transport = transport
+        self.sleep = sleep or time.sleep
+        self.requests = []
+
+    @property
+    def username(self):
+        return self.settings.username
+
+    def url(self, path, params=None):
+        url = self.settings.uri + path
+        if params:
+            url += "?" + urlencode(sorted((k, v) for k, v in params.items() if v is not None))
+        return url
+
+    def _headers(self, has_body):
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        if has_body:
+            headers["Content-Type"] = "application/json"
+        if not self.settings.anonymous:
+            token = "%s:%s" % (self.settings.username, self.settings.password)
+            headers["Authorization"] = "Basic " + to_text(base64.b64encode(to_bytes(token)))
+        return headers
+
+    def _hint(self, status, reason):
+        if status == -1 and _is_tls_failure(reason):
+            return ("TLS certificate verification failed: fix the CA bundle with ca_path, or set "
+                    "validate_certs=false only for a server you trust")
+        if status == -1:
+            return "is api_uri %s reachable?" % self.settings.uri
+        if status == 401:
+            return "the username or password is wrong"
+        if status == 403 and self.settings.anonymous:
+            return ("the request was anonymous: set api_username/api_password, %s/%s, or "
+                    "username/password in ~/.python-grid5000.yaml" % (ENV_VARS["username"], ENV_VARS["password"]))
+        return None
+
+    def call(self, method, path, operation, body=None, params=None, idempotent=None, accept=()):
+        """Send one request (plus retries); return ``(status, decoded JSON or text or None)``.
+
+        Statuses in ``accept`` (e.g. 404) are returned instead of raised.
+        """
+        if idempotent is None:
+            idempotent = method in ("GET", "PUT", "DELETE", "HEAD")
+        data = None if body is None else to_bytes(json.dumps(body))
+        url = self.url(path, params)
+        shown_path = path + ("?" + urlencode(sorted(params.items())) if params else "")
+        attempts = 1 + (max(0, self.settings.retries) if idempotent else 0)
+        for attempt in range(attempts):
+            self.requests.append((method, path))
+            resp = self.transport.request(method, url, data, self._headers(body is not None), self.settings)
+            retryable = resp.status in RETRYABLE_STATUSES or (resp.status == -1 and not _is_tls_failure(resp.reason))
+            if retryable and attempt + 1 < attempts:
+                self.sleep(self._backoff(attempt, resp))
+                continue
+            break
+        if 200 <= resp.status < 300 or resp.status in accept:
+            return resp.status, self._decode(resp)
+        text = resp.text if resp.status != -1 else resp.reason
+        raise G5kApiError(operation, method, shown_path, resp.status, text, self._hint(resp.status, resp.reason))
+
+    def _backoff(self, attempt, resp):
+        delay = min(MAX_BACKOFF, self.settings.retry_delay * (2 ** attempt))
+        retry_after = resp.headers.get("retry-after")
+        if retry_after and str(retry_after).isdigit():
+            delay = max(delay, min(MAX_BACKOFF, float(retry_after)))
+        return delay
+
+    @staticmethod
+    def _decode(resp):
+        text = resp.text
+        if not text.strip():
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+
+    def get(self, path, operation, params=None, missing_ok=False):
+        """GET a JSON document; ``None`` on 404 when ``missing_ok``."""
+        status, data = self.call("GET", path, operation, params=params, accept=(404,) if missing_ok else ())
+        return None if status == 404 else data
+
+    def list_items(self, path, operation, params=None):
+        """All ``items`` of a collection, following ``offset``/``total`` paging."""
+        items = []
+        query = dict(params or {})
+        while True:
+            query.update(limit=PAGE_SIZE, offset=len(items))
+            page = self.get(path, operation, params=query) or {}
+            batch = page.get("items", []) if isinstance(page, dict) else []
+            items.extend(batch)
+            total = page.get("total", len(items)) if isinstance(page, dict) else len(items)
+            if not batch or len(items) >= total:
+                return items
+
+    def post(self, path, body, operation, idempotent=False):
+        return self.call("POST", path, operation, body=body, idempotent=idempotent)[1]
+
+    def put(self, path, body, operation):
+        return self.call("PUT", path, operation, body=body)[1]
+
+    def delete(self, path, operation, missing_ok=False):
+        status, data = self.call("DELETE", path, operation, accept=(404,) if missing_ok else ())
+        return None if status == 404 else (data if data is not None else {})
+
+
+def path_of(*parts):
+    """``/sites/rennes/vlans/4`` from ('sites', 'rennes', 'vlans', 4), each part URL-quoted."""
+    return "".join("/" + quote(str(part), safe="") for part in parts)
+
+
+def client_for_module(module, sleep=None):
+    """A client on ``fetch_url``; unusable settings end the task before any request."""
+    try:
+        settings = resolve_api_settings(module.params)
+    except ApiSettingsError as exc:
+        module.fail_json(msg="Grid'5000 API settings: %s" % exc)
+    return G5kApiClient(settings, FetchUrlTransport(module), sleep=sleep)
+
+
+def client_for_plugin(options, environ=None, sleep=None):
+    """A client on ``open_url`` for plugins; raises ``ApiSettingsError``."""
+    return G5kApiClient(resolve_api_settings(options, environ=environ), OpenUrlTransport(), sleep=sleep)

@@ -1,0 +1,167 @@
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Where the Grid'5000 API connection settings come from (PRIVATE to the collection).
+
+Each setting is resolved on its own, first match wins:
+task option > environment variable > ``~/.python-grid5000.yaml`` (the file python-grid5000 and
+EnOSlib already read) > default. No username means anonymous access, which is what a Grid'5000
+frontend expects.
+
+Public API (stable, used by the modules and the inventory plugin):
+
+- ``DEFAULT_API_URI``, ``ENV_VARS`` (setting -> environment variable name).
+- ``ApiSettings``: ``uri``, ``username``, ``password``, ``validate_certs``, ``ca_path``,
+  ``timeout``, ``retries``, ``retry_delay``; ``anonymous`` property.
+- ``resolve_api_settings(options, environ=None, config_path=None)`` -> ``ApiSettings``;
+  raises ``ApiSettingsError`` with a message that says what to fix.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # targets without PyYAML still read the flat key: value file
+    HAS_YAML = False
+
+DEFAULT_API_URI = "https://api.grid5000.fr/stable"
+DEFAULT_CONFIG_PATH = "~/.python-grid5000.yaml"
+ENV_VARS = {
+    "uri": "G5K_API_URI",
+    "username": "G5K_API_USERNAME",
+    "password": "G5K_API_PASSWORD",
+    "validate_certs": "G5K_API_VALIDATE_CERTS",
+    "config": "G5K_API_CONFIG",
+}
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+class ApiSettingsError(ValueError):
+    """The connection settings are unusable; the message names the setting and its source."""
+
+
+class ApiSettings:
+    """Resolved connection settings (plain attributes, no I/O)."""
+
+    def __init__(self, uri=DEFAULT_API_URI, username=None, password=None, validate_certs=True,
+                 ca_path=None, timeout=30, retries=4, retry_delay=1.0):
+        self.uri = uri.rstrip("/")
+        self.username = username
+        self.password = password
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.timeout = timeout
+        self.retries = retries
+        self.retry_delay = retry_delay
+
+    @property
+    def anonymous(self):
+        return not self.username
+
+    def __repr__(self):  # never show the password
+        return "ApiSettings(uri=%r, username=%r, validate_certs=%r)" % (
+            self.uri, self.username, self.validate_certs)
+
+
+def _to_bool(value, source):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ApiSettingsError("%s: expected a boolean, got %r" % (source, value))
+
+
+def _parse_flat_yaml(text):
+    """Read ``key: value`` lines when PyYAML is not installed (the file is a flat mapping)."""
+    data = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].rstrip()
+        if not line.strip() or ":" not in line:
+            continue
+        key, value = line.split(":", 1)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        data[key.strip()] = value
+    return data
+
+
+def read_config_file(path):
+    """The mapping in a python-grid5000 config file, {} if it does not exist."""
+    path = os.path.expanduser(path)
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path) as handle:
+            text = handle.read()
+    except (IOError, OSError) as exc:
+        raise ApiSettingsError("cannot read %s: %s" % (path, exc))
+    try:
+        data = yaml.safe_load(text) if HAS_YAML else _parse_flat_yaml(text)
+    except Exception as exc:  # yaml.YAMLError, kept generic so PyYAML stays optional
+        raise ApiSettingsError("%s is not valid YAML: %s" % (path, exc))
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ApiSettingsError("%s must hold a mapping (uri, username, password, verify_ssl)" % path)
+    return data
+
+
+def resolve_api_settings(options, environ=None, config_path=None):
+    """Settings from task options (keys ``api_uri``, ``api_username``, ``api_password``,
+    ``validate_certs``, ``ca_path``, ``api_timeout``, ``api_retries``, ``api_config``), then the
+    environment, then the config file."""
+    environ = os.environ if environ is None else environ
+    options = dict((k, v) for k, v in (options or {}).items() if v is not None)
+    path = options.get("api_config") or config_path or environ.get(ENV_VARS["config"]) or DEFAULT_CONFIG_PATH
+    config = read_config_file(path)
+    expanded = os.path.expanduser(path)
+
+    def pick(option, key, file_key):
+        if option in options:
+            return options[option], "option %s" % option
+        if environ.get(ENV_VARS[key]):
+            return environ[ENV_VARS[key]], "environment variable %s" % ENV_VARS[key]
+        if config.get(file_key) is not None:
+            return config[file_key], "%s key %s" % (expanded, file_key)
+        return None, None
+
+    uri, _ = pick("api_uri", "uri", "uri")
+    username, _ = pick("api_username", "username", "username")
+    password, _ = pick("api_password", "password", "password")
+    verify, verify_source = pick("validate_certs", "validate_certs", "verify_ssl")
+    ca_path = options.get("ca_path")
+    if verify is None:
+        verify = True
+    elif (verify_source.startswith(expanded) and isinstance(verify, str)
+          and verify.strip().lower() not in TRUE_WORDS + FALSE_WORDS):
+        # python-grid5000 accepts a CA bundle path in verify_ssl: keep verifying, with that bundle
+        ca_path = ca_path or verify
+        verify = True
+    else:
+        verify = _to_bool(verify, verify_source)
+    if username and not password:
+        raise ApiSettingsError(
+            "a username (%s) is set but no password: set api_password, %s or 'password' in %s"
+            % (username, ENV_VARS["password"], expanded))
+    if password and not username:
+        raise ApiSettingsError(
+            "a password is set but no username: set api_username, %s or 'username' in %s"
+            % (ENV_VARS["username"], expanded))
+    uri = str(uri or DEFAULT_API_URI)
+    if not uri.startswith(("http://", "https://")):
+        raise ApiSettingsError("api_uri must start with http:// or https://, got %r" % uri)
+    return ApiSettings(
+        uri=uri, username=username or None, password=password or None,
+        validate_certs=verify, ca_path=ca_path,
+        timeout=options.get("api_timeout", 30), retries=options.get("api_retries", 4),
+        retry_delay=options.get("api_retry_delay", 1.0))

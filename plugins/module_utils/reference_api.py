@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading the Reference API: sites, their scheduler, clusters, nodes, interfaces, VLAN kinds
+(PRIVATE to the collection).
+
+Public API (stable; used by the modules and the inventory plugin):
+
+- ``ReferenceCatalog(client)``: memoised reads for one task run.
+  ``site(uid)`` (unknown site -> ``G5kInputError`` listing the known ones), ``oar_site(uid, what)``
+  (refuses non-OAR sites such as Slurm ones), ``nodes_of_cluster(site, cluster)`` (one request
+  per cluster, whatever the number of nodes), ``node(site, short)``, ``vlan_kinds(site)`` (VLAN id
+  -> API ``type`` read from ``GET /sites/{site}/vlans``, never guessed from the id).
+- ``kavlan_interface(node_doc, site, device=None)`` -> adapter dict of the primary (mounted)
+  interface or of ``device`` (legacy ``eth1`` or predictable ``eno2`` name); refuses interfaces
+  KaVLAN cannot move.
+- ``interface_api_name(node_doc, site, adapter)`` -> the name the KaVLAN API expects.
+- ``interface_ip(node_doc, adapter, vlan)`` -> the interface's IPv4 address in ``vlan``
+  (``DEFAULT`` = production address), from the node's ``kavlan`` map.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError, path_of
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import (
+    DEFAULT_VLAN,
+    cluster_of,
+    vlan_hostname,
+)
+
+
+class ReferenceCatalog:
+    """Reference API documents, each read at most once per task."""
+
+    def __init__(self, client):
+        self.client = client
+        self._sites = {}
+        self._clusters = {}
+        self._vlans = {}
+        self._site_list = None
+
+    def site_uids(self):
+        if self._site_list is None:
+            self._site_list = sorted(item["uid"] for item in self.client.list_items("/sites", "list sites"))
+        return self._site_list
+
+    def site(self, uid):
+        if uid not in self._sites:
+            doc = self.client.get(path_of("sites", uid), "read site %s" % uid, missing_ok=True)
+            if doc is None:
+                raise G5kInputError("unknown site %r: known sites are %s" % (uid, ", ".join(self.site_uids())))
+            self._sites[uid] = doc
+        return self._sites[uid]
+
+    def oar_site(self, uid, what):
+        doc = self.site(uid)
+        scheduler = doc.get("scheduler", "oar")
+        if scheduler != "oar":
+            raise G5kInputError(
+                "site %s is scheduled by %s, not OAR: %s is only available on OAR sites" % (uid, scheduler, what))
+        return doc
+
+    def nodes_of_cluster(self, site, cluster):
+        key = (site, cluster)
+        if key not in self._clusters:
+            self.site(site)
+            items = self.client.get(path_of("sites", site, "clusters", cluster, "nodes"),
+                                    "list nodes of cluster %s at %s" % (cluster, site), missing_ok=True)
+            if items is None:
+                clusters = self.client.list_items(path_of("sites", site, "clusters"), "list clusters of %s" % site)
+                raise G5kInputError("unknown cluster %r at %s: its clusters are %s" % (
+                    cluster, site, ", ".join(sorted(c["uid"] for c in clusters))))
+            self._clusters[key] = dict((n["uid"], n) for n in items.get("items", []))
+        return self._clusters[key]
+
+    def node(self, site, short):
+        try:
+            cluster = cluster_of(short)
+        except ValueError as exc:
+            raise G5kInputError(str(exc))
+        nodes = self.nodes_of_cluster(site, cluster)
+        if short not in nodes:
+            raise G5kInputError("unknown node %s at %s: cluster %s has %s" % (
+                short, site, cluster, ", ".join(sorted(nodes, key=_node_number))))
+        return nodes[short]
+
+    def vlan_kinds(self, site):
+        if site not in self._vlans:
+            items = self.client.list_items(path_of("sites", site, "vlans"), "list VLANs of %s" % site)
+            self._vlans[site] = dict((str(item["uid"]), item.get("type")) for item in items)
+        return self._vlans[site]
+
+
+def _node_number(short):
+    tail = short.rsplit("-", 1)[-1]
+    return (int(tail) if tail.isdigit() else 0, short)
+
+
+def kavlan_interface(node_doc, site, device=None):
+    adapters = node_doc.get("network_adapters", [])
+    if device is None:
+        chosen = [a for a in adapters if a.get("mounted")]
+        label = "primary (mounted) interface"
+    else:
+        chosen = [a for a in adapters if device in (a.get("device"), a.get("name"))]
+        label = "interface %s" % device
+    if not chosen:
+        usable = [a.get("device") for a in adapters if a.get("kavlan")]
+        raise G5kInputError("node %s.%s has no %s; interfaces KaVLAN can move: %s" % (
+            node_doc.get("uid"), site, label, ", ".join(usable) or "none"))
+    adapter = chosen[0]
+    if not adapter.get("kavlan"):
+        raise G5kInputError("the %s (%s) of %s.%s cannot be moved by KaVLAN (kavlan: false in the Reference API)" % (
+            label, adapter.get("device"), node_doc.get("uid"), site))
+    return adapter
+
+
+def interface_api_name(node_doc, site, adapter):
+    if adapter.get("network_address"):
+        return adapter["network_address"]
+    device = None if adapter.get("mounted") else adapter.get("device")
+    return vlan_hostname(node_doc["uid"], site, None, device)
+
+
+def interface_ip(node_doc, adapter, vlan):
+    if str(vlan) == DEFAULT_VLAN:
+        return adapter.get("ip")
+    per_device = node_doc.get("kavlan", {}).get(adapter.get("device"), {})
+    return per_device.get("kavlan-%s" % vlan)

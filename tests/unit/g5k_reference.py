@@ -1,0 +1,64 @@
+"""Reference API documents shaped like the real ones (see /work/shared/reference-data), built for tests."""
+
+from g5k_fake_api import Reply
+
+SITE_INDEX = {"rennes": (24, 156), "nancy": (16, 144)}
+GLOBAL_VLAN = {"rennes": 16, "nancy": 14}
+
+
+def site_doc(site):
+    kavlan_base, subnet_base = SITE_INDEX[site]
+    kavlans = {"default": {"network": "172.16.96.0/20", "gateway": "172.16.111.254"}}
+    for vlan in (1, 2, 3):
+        third = 192 + 16 * (vlan - 1)
+        kavlans[str(vlan)] = {"network": "192.168.%d.0/20" % third, "gateway": "192.168.%d.254" % (third + 15)}
+    for vlan in range(4, 10):
+        third = 64 * (vlan - 4)
+        second = kavlan_base + third // 256
+        kavlans[str(vlan)] = {"network": "10.%d.%d.0/18" % (second, third % 256),
+                              "gateway": "10.%d.%d.254" % (second, third % 256 + 63)}
+    kavlans[str(GLOBAL_VLAN[site])] = {"network": "10.%d.192.0/18" % (kavlan_base + 3),
+                                       "gateway": "10.%d.255.254" % (kavlan_base + 3)}
+    return {"uid": site, "scheduler": "oar", "kavlans": kavlans,
+            "g5ksubnet": {"network": "10.%d.0.0/14" % subnet_base, "gateway": "10.%d.255.254" % (subnet_base + 3)},
+            "servers": {}}
+
+
+def node_doc(site, cluster, number):
+    uid = "%s-%d" % (cluster, number)
+    kavlan_base = SITE_INDEX[site][0]
+    eth0 = {"kavlan-%d" % v: "192.168.%d.%d" % (192 + 16 * (v - 1) + 7, number) for v in (1, 2, 3)}
+    eth0.update({"kavlan-%d" % v: "10.%d.%d.%d" % (kavlan_base + (64 * (v - 4)) // 256, (64 * (v - 4)) % 256, number)
+                 for v in range(4, 10)})
+    for other, vlan in GLOBAL_VLAN.items():
+        eth0["kavlan-%d" % vlan] = "10.%d.225.%d" % (SITE_INDEX[other][0] + 3, number)
+    return {
+        "uid": uid,
+        "network_adapters": [
+            {"device": "eth0", "name": "eno1", "mounted": True, "kavlan": True, "ip": "172.16.97.%d" % number,
+             "network_address": "%s.%s.grid5000.fr" % (uid, site), "interface": "Ethernet"},
+            {"device": "eth1", "name": "eno2", "mounted": False, "kavlan": True, "ip": "172.16.98.%d" % number,
+             "network_address": "%s-eth1.%s.grid5000.fr" % (uid, site), "interface": "Ethernet"},
+            {"device": "eth2", "name": "eno3", "mounted": False, "kavlan": False, "interface": "Ethernet"},
+        ],
+        "kavlan": {"eth0": eth0, "eth1": dict((k, v.rsplit(".", 1)[0] + ".%d" % (100 + number)) for k, v in eth0.items())},
+    }
+
+
+def vlan_list(site):
+    items = [{"uid": "DEFAULT", "type": "NULL"}]
+    items += [{"uid": str(v), "type": "kavlan-local"} for v in (1, 2, 3)]
+    items += [{"uid": str(v), "type": "kavlan"} for v in range(4, 10)]
+    for other, vlan in sorted(GLOBAL_VLAN.items()):
+        items.append({"uid": str(vlan), "type": "kavlan-global" if other == site else "kavlan-global-remote"})
+    return {"total": len(items), "offset": 0, "items": items}
+
+
+def script_site(fake_api, site, clusters):
+    """Script the Reference API reads of one site: site doc, VLAN list, clusters and nodes."""
+    fake_api.json("GET", "/sites/%s" % site, site_doc(site))
+    fake_api.on("GET", "/sites/%s/vlans" % site, handler=lambda call: Reply(200, vlan_list(site)))
+    fake_api.json("GET", "/sites/%s/clusters" % site, {"total": len(clusters), "items": [{"uid": c} for c in clusters]})
+    for cluster, count in clusters.items():
+        nodes = [node_doc(site, cluster, n) for n in range(1, count + 1)]
+        fake_api.json("GET", "/sites/%s/clusters/%s/nodes" % (site, cluster), {"total": count, "items": nodes})

@@ -10,7 +10,8 @@ VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 BUILD := $(CURDIR)/.build
 COLLECTIONS := $(BUILD)/collections
-SANITY_ROOT := $(BUILD)/sanity/ansible_collections/g5k/testbed
+# Outside the checkout: inside it, ansible-test would list files through git and skip ignored ones.
+SANITY_ROOT := /tmp/g5k-testbed-sanity.$(shell echo $(CURDIR) | md5sum | cut -c1-8)/ansible_collections/g5k/testbed
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -21,6 +22,8 @@ export CONTAINERS_CONF := $(BUILD)/containers.conf
 # Test suites run by `make test`, in this order. Each is a make target below.
 SUITES := test-units test-emulator test-sanity test-lint
 
+
+.PHONY: ansible-test-bootstrap
 .PHONY: help deps system-deps venv collection podman-conf demo test $(SUITES) clean
 
 help:
@@ -76,7 +79,15 @@ test-emulator:
 test-sanity:
 	@mkdir -p $(SANITY_ROOT)
 	rsync -a --delete --exclude-from=scripts/sanity-excludes ./ $(SANITY_ROOT)/
+	@$(MAKE) --no-print-directory ansible-test-bootstrap
 	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+# ansible-test bootstraps pip in its venvs with a script from a host that is unreachable here:
+# put our offline equivalent in its cache, under the name it looks for (pinned pip of ansible-test).
+ansible-test-bootstrap:
+	@v=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py | grep -o "[0-9][0-9.]*"); \
+	 test -n "$$v"; mkdir -p ~/.ansible/test/cache; \
+	 cp scripts/ansible-test-get-pip.py ~/.ansible/test/cache/get_pip_$${v//./_}.py
 
 test-lint: collection
 	$(BIN)/ansible-lint

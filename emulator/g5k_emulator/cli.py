@@ -10,6 +10,7 @@ import sys
 
 COMMANDS = {
     # name: module
+    "image": "g5k_emulator.fabric.image_command",
 }
 
 

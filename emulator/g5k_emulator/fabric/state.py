@@ -1,0 +1,88 @@
+"""What the fabric records in its state directory: PIDs it started and each port's VLAN.
+
+`down` reads it to remove exactly what `up` made; a restarted `up` rewires ports as recorded,
+so the wire keeps matching the API's database (which records the same moves).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+DEFAULT_STATE_DIR = Path("/var/lib/g5k-emulator")
+LOCK_FILE = Path("/run/g5k-emulator.owner")
+
+
+class FabricState:
+    def __init__(self, state_dir: Path):
+        self.dir = Path(state_dir)
+        self.pid_dir = self.dir / "pids"
+        self.file = self.dir / "fabric.json"
+
+    def load(self) -> dict:
+        if self.file.exists():
+            return json.loads(self.file.read_text())
+        return {"ports": {}, "dhcp_off": []}
+
+    def save(self, data: dict) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+        tmp.replace(self.file)
+
+    # Processes ------------------------------------------------------------------
+    def pid_file(self, name: str) -> Path:
+        self.pid_dir.mkdir(parents=True, exist_ok=True)
+        return self.pid_dir / f"{name}.pid"
+
+    def pid(self, name: str) -> int | None:
+        path = self.pid_dir / f"{name}.pid"
+        try:
+            pid = int(path.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if _alive(pid) else None
+
+    def pid_names(self) -> list[str]:
+        return sorted(p.stem for p in self.pid_dir.glob("*.pid")) if self.pid_dir.exists() else []
+
+    def stop(self, name: str, timeout: float = 10.0) -> None:
+        """SIGTERM the recorded process, SIGKILL it after `timeout`, forget it."""
+        pid = self.pid(name)
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        (self.pid_dir / f"{name}.pid").unlink(missing_ok=True)
+
+    # One emulated site per machine: its addresses live in the host's routing table.
+    def claim(self) -> None:
+        owner = LOCK_FILE.read_text().strip() if LOCK_FILE.exists() else ""
+        if owner and owner != str(self.dir.resolve()) and Path(owner, "fabric.json").exists():
+            raise RuntimeError(f"another emulated site is up with state dir {owner}: "
+                               f"run `g5k-emulator down --state-dir {owner}` first")
+        LOCK_FILE.write_text(str(self.dir.resolve()))
+
+    def release(self) -> None:
+        if LOCK_FILE.exists() and LOCK_FILE.read_text().strip() == str(self.dir.resolve()):
+            LOCK_FILE.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours counts as gone.
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return status != "Z"

@@ -284,7 +284,7 @@ def client_for_module(module, sleep=None):
     try:
         settings = resolve_api_settings(module.params)
     except ApiSettingsError as exc:
-        module.fail_json(msg="Grid'5000 API settings: %s" % exc)
+        module.fail_json(msg="Grid'5000 API settings: %s" % exc, changed=False)
     return G5kApiClient(settings, FetchUrlTransport(module), sleep=sleep)
 
 

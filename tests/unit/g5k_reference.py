@@ -62,3 +62,49 @@ def script_site(fake_api, site, clusters):
     for cluster, count in clusters.items():
         nodes = [node_doc(site, cluster, n) for n in range(1, count + 1)]
         fake_api.json("GET", "/sites/%s/clusters/%s/nodes" % (site, cluster), {"total": count, "items": nodes})
+
+
+class KavlanSite:
+    """Stateful KaVLAN of one site behind the fake API: membership per interface name."""
+
+    def __init__(self, fake_api, site, names, answers=None):
+        self.site = site
+        self.membership = dict((n, "DEFAULT") for n in names)
+        self.answers = answers or {}  # name -> forced {"status", "message"} answer (membership untouched)
+        fake_api.on("POST", "/sites/%s/vlans/nodes" % site, handler=self.read)
+        for vlan in ["DEFAULT"] + [str(v) for v in range(1, 23)]:
+            fake_api.on("POST", "/sites/%s/vlans/%s/nodes" % (site, vlan), handler=self.move)
+
+    def read(self, call):
+        items = [{"uid": n, "vlan": self.membership[n]} for n in call.body if n in self.membership]
+        return Reply(200, {"total": len(items), "offset": 0, "items": items})
+
+    def move(self, call):
+        vlan = call.path.split("/")[4]
+        answer = {}
+        for name in call.body:
+            if name in self.answers:
+                answer[name] = self.answers[name]
+            elif name not in self.membership:
+                answer[name] = {"status": "failure", "message": "Unknown node"}
+            elif self.membership[name] == vlan:
+                answer[name] = {"status": "unchanged", "message": "Node already in vlan"}
+            else:
+                self.membership[name] = vlan
+                answer[name] = {"status": "success", "message": "Successfully added to vlan"}
+        return Reply(200, answer)
+
+
+def script_jobs(fake_api, site, jobs):
+    """``GET /sites/{site}/jobs`` answering with these job documents (filtered by name if asked)."""
+    def answer(call):
+        items = [j for j in jobs if "name" not in call.query or j.get("name") == call.query["name"]]
+        items = [j for j in items if j.get("state") in call.query.get("state", j.get("state")).split(",")]
+        return Reply(200, {"total": len(items), "offset": 0, "items": items})
+    fake_api.on("GET", "/sites/%s/jobs" % site, handler=answer)
+
+
+def running_job(uid, site, nodes, vlans=(), subnets=(), name="exp", user="jdoe", state="running"):
+    return {"uid": uid, "name": name, "user": user, "state": state, "started_at": 1700000000, "walltime": 3600,
+            "assigned_nodes": ["%s.%s.grid5000.fr" % (n, site) for n in nodes],
+            "resources_by_type": {"vlans": list(vlans), "subnets": list(subnets)}}

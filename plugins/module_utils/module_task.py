@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How every g5k.testbed module ends: result or one clear failure message (PRIVATE).
+
+Public API (stable):
+
+- ``module_argument_spec(**options)`` -> the API connection options plus the module's own.
+- ``run_task(module, work)``: ``work(client)`` returns the result dict; API errors, bad input and
+  invalid values end the task with ``fail_json(msg=...)``; ``api_requests`` (how many HTTP requests
+  the task sent) is added either way.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.g5k.testbed.plugins.module_utils.api_client import (
+    G5kApiError,
+    G5kInputError,
+    api_argument_spec,
+    client_for_module,
+)
+
+
+def module_argument_spec(**options):
+    spec = api_argument_spec()
+    spec.update(options)
+    return spec
+
+
+def run_task(module, work):
+    client = client_for_module(module)
+    try:
+        result = work(client)
+    except (G5kApiError, G5kInputError, ValueError) as exc:
+        module.fail_json(msg=str(exc), changed=False, api_requests=len(client.requests))
+    result["api_requests"] = len(client.requests)
+    module.exit_json(**result)

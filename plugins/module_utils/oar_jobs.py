@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""OAR jobs through the API: finding a user's active jobs, summarising them (PRIVATE).
+
+Public API (stable):
+
+- ``ACTIVE_STATES``, ``FINAL_STATES``.
+- ``api_user(client, environ=None)``: the login jobs belong to (``$USER`` for an anonymous
+  client on a frontend, as EnOSlib does).
+- ``active_jobs(client, site, user, name=None)``: the user's jobs in an active state.
+- ``find_job_by_name(client, site, user, name)``: the one active job with that name, ``None``, or
+  ``G5kInputError`` when several match (never pick one silently).
+- ``job_summary(site, job)`` -> ``{"site", "uid", "name", "state", "nodes", "vlans", "subnets",
+  "started_at", "walltime"}`` with sorted lists and VLAN ids as strings.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError, path_of
+
+ACTIVE_STATES = ("waiting", "hold", "tolaunch", "toackreservation", "launching", "running",
+                 "suspended", "resuming", "finishing")
+FINAL_STATES = ("terminated", "error")
+
+
+def api_user(client, environ=None):
+    environ = os.environ if environ is None else environ
+    return client.username or environ.get("USER")
+
+
+def active_jobs(client, site, user, name=None):
+    params = {"user": user, "state": ",".join(ACTIVE_STATES), "resources": "yes"}
+    if name:
+        params["name"] = name
+    jobs = client.list_items(path_of("sites", site, "jobs"), "list jobs of %s at %s" % (user, site), params)
+    # a server that ignores a filter must not make us adopt someone else's job
+    return [j for j in jobs if j.get("state") in ACTIVE_STATES and (not user or j.get("user", user) == user)
+            and (name is None or j.get("name") == name)]
+
+
+def find_job_by_name(client, site, user, name):
+    jobs = active_jobs(client, site, user, name)
+    if len(jobs) > 1:
+        raise G5kInputError("%d active jobs named %r of %s at %s (%s): delete the extra ones or use another name" % (
+            len(jobs), name, user, site, ", ".join(str(j["uid"]) for j in jobs)))
+    return jobs[0] if jobs else None
+
+
+def job_summary(site, job):
+    by_type = job.get("resources_by_type") or {}
+    return {
+        "site": site,
+        "uid": job.get("uid"),
+        "name": job.get("name"),
+        "state": job.get("state"),
+        "nodes": sorted(job.get("assigned_nodes") or []),
+        "vlans": sorted((str(v) for v in by_type.get("vlans") or []), key=lambda v: (len(v), v)),
+        "subnets": sorted(by_type.get("subnets") or []),
+        "started_at": job.get("started_at"),
+        "walltime": job.get("walltime"),
+    }

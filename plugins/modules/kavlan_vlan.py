@@ -1,0 +1,323 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: kavlan_vlan
+short_description: Put Grid'5000 nodes (or one interface of them) into a KaVLAN VLAN or back to production
+version_added: 0.1.0
+description:
+  - Replaces C(kavlan -s) and C(kavlan -s -i DEFAULT): sets the VLAN of the primary interface of
+    O(nodes), or of their interface O(device), to O(vlan).
+  - Reads the current membership first and only moves interfaces that are elsewhere, so a second
+    run changes nothing.
+  - Sends ONE request per (site, VLAN), never one per node, to the API of the NODES' site (which
+    is what works for a global VLAN owned by another site).
+  - The VLAN kind comes from the API's VLAN list, never from the id; a VLAN the site does not have
+    is refused before anything changes.
+  - KaVLAN answers C(unchanged) both for "already there" and for requests it ignored, so the
+    module reads the membership again and fails if an interface is not in O(vlan). A C(failure)
+    answer fails the task with the interface and KaVLAN's message.
+  - Before any change, checks that each node belongs to an active job of the user and that a
+    local or routed O(vlan) is held by one of the user's jobs at that site (skipped when the user
+    is unknown, that is an anonymous client without E(USER)).
+author:
+  - g5k.testbed contributors
+extends_documentation_fragment:
+  - g5k.testbed.api
+  - g5k.testbed.api.action_group
+  - g5k.testbed.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  nodes:
+    description:
+      - Nodes to move, as short names (V(parasilo-1), with O(site)), V(node.site) or FQDNs
+        (V(parasilo-1.rennes.grid5000.fr)). Nodes may belong to several sites (global VLANs).
+    type: list
+    elements: str
+    required: true
+  site:
+    description:
+      - Site of the nodes given by short name.
+    type: str
+  device:
+    description:
+      - Interface to move, by its legacy name (V(eth1)) or predictable name (V(eno2)).
+      - Default is the primary (mounted) interface of each node, as C(kavlan -s) does.
+    type: str
+  vlan:
+    description:
+      - VLAN id (V(4)) or V(DEFAULT) for the production network.
+    type: str
+    required: true
+notes:
+  - Host names and addresses in the VLAN come from the Reference API (node C(kavlan) map) and the
+    DNS naming scheme C(<node>[-<device>]-kavlan-<vlan>.<node site>.grid5000.fr).
+seealso:
+  - module: g5k.testbed.kavlan_info
+  - module: g5k.testbed.oar_job
+"""
+
+EXAMPLES = r"""
+- name: Put the job's nodes into the routed VLAN it holds (kavlan -s)
+  g5k.testbed.kavlan_vlan:
+    nodes: "{{ job.jobs[0].nodes }}"
+    vlan: "{{ job.jobs[0].vlans[0] }}"
+  register: moved
+
+- name: SSH to the nodes by their name in the VLAN
+  ansible.builtin.debug:
+    msg: "{{ moved.nodes | map(attribute='hostname') | list }}"
+
+- name: Move the second interface of two nodes into VLAN 5
+  g5k.testbed.kavlan_vlan:
+    nodes: [parasilo-1, parasilo-2]
+    site: rennes
+    device: eth1
+    vlan: "5"
+
+- name: Back to the production network (kavlan -s -i DEFAULT)
+  g5k.testbed.kavlan_vlan:
+    nodes: "{{ job.jobs[0].nodes }}"
+    vlan: DEFAULT
+"""
+
+RETURN = r"""
+before:
+  description: VLAN of each interface (KaVLAN name) before the task.
+  returned: success
+  type: dict
+  sample: {"parasilo-1.rennes.grid5000.fr": "DEFAULT"}
+after:
+  description: VLAN of each interface after the task (in check mode, what it would be).
+  returned: success
+  type: dict
+  sample: {"parasilo-1.rennes.grid5000.fr": "4"}
+vlan_type:
+  description: VLAN kind per site, as the API lists it (V(NULL) for DEFAULT).
+  returned: success
+  type: dict
+  sample: {"rennes": "kavlan"}
+moves:
+  description: The membership requests sent (or, in check mode, that would be sent), one per (site, VLAN).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    site:
+      description: Site whose API received the request (the nodes' site).
+      type: str
+      sample: rennes
+    vlan:
+      description: Target VLAN.
+      type: str
+      sample: "4"
+    interfaces:
+      description: Interface names sent.
+      type: list
+      elements: str
+      sample: ["parasilo-1.rennes.grid5000.fr"]
+nodes:
+  description: Each node's interface and its address in O(vlan).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Short node name.
+      type: str
+      sample: parasilo-1
+    site:
+      description: Node's site.
+      type: str
+      sample: rennes
+    device:
+      description: Legacy interface name.
+      type: str
+      sample: eth0
+    interface:
+      description: Interface name as KaVLAN knows it.
+      type: str
+      sample: parasilo-1.rennes.grid5000.fr
+    vlan:
+      description: VLAN of the interface after the task.
+      type: str
+      sample: "4"
+    hostname:
+      description: DNS name of the interface in that VLAN.
+      type: str
+      sample: parasilo-1-kavlan-4.rennes.grid5000.fr
+    ip:
+      description: IPv4 address of the interface in that VLAN (from the Reference API); null if unknown.
+      type: str
+      sample: 10.24.7.1
+api_requests:
+  description: Number of HTTP requests the task sent.
+  returned: always
+  type: int
+  sample: 7
+"""
+
+from collections import OrderedDict
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kApiError, G5kInputError
+from ansible_collections.g5k.testbed.plugins.module_utils.kavlan_api import (
+    failures_of,
+    read_membership,
+    set_membership,
+)
+from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
+from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user
+from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import (
+    ReferenceCatalog,
+    interface_api_name,
+    interface_ip,
+    kavlan_interface,
+)
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import (
+    DEFAULT_VLAN,
+    split_node_name,
+    vlan_hostname,
+)
+
+USER_HELD_KINDS = ("kavlan-local", "kavlan", "kavlan-global")
+
+
+def normalize_vlan(value):
+    text = str(value).strip()
+    if text.upper() == DEFAULT_VLAN:
+        return DEFAULT_VLAN
+    if not text.isdigit():
+        raise G5kInputError("vlan %r is neither a VLAN id nor DEFAULT" % value)
+    return str(int(text))
+
+
+def nodes_by_site(names, default_site):
+    grouped = OrderedDict()
+    for name in names:
+        try:
+            short, site = split_node_name(name, default_site)
+        except ValueError as exc:
+            raise G5kInputError(str(exc))
+        grouped.setdefault(site, [])
+        if short not in grouped[site]:
+            grouped[site].append(short)
+    return grouped
+
+
+def check_rights(client, site, user, vlan, kind, fqdns):
+    """Refuse, before any change, nodes outside the user's jobs and VLANs the user does not hold."""
+    jobs = active_jobs(client, site, user)
+    owned = set()
+    held = set()
+    for job in jobs:
+        owned.update(job.get("assigned_nodes") or [])
+        held.update(str(v) for v in (job.get("resources_by_type") or {}).get("vlans") or [])
+    foreign = sorted(set(fqdns) - owned)
+    if foreign:
+        raise G5kInputError("nodes not in an active job of %s at %s (another user's, or not reserved): %s" % (
+            user, site, ", ".join(foreign)))
+    if vlan != DEFAULT_VLAN and kind in USER_HELD_KINDS and vlan not in held:
+        raise G5kInputError("VLAN %s (%s) is not in a job of %s at %s (the user's jobs there hold VLANs: %s)" % (
+            vlan, kind, user, site, ", ".join(sorted(held)) or "none"))
+
+
+def plan(client, params):
+    catalog = ReferenceCatalog(client)
+    vlan = normalize_vlan(params["vlan"])
+    user = api_user(client)
+    sites = OrderedDict()
+    for site, shorts in nodes_by_site(params["nodes"], params["site"]).items():
+        catalog.oar_site(site, "KaVLAN")
+        kinds = catalog.vlan_kinds(site)
+        if vlan not in kinds:
+            raise G5kInputError("VLAN %s does not exist at %s: its VLANs are %s" % (
+                vlan, site, ", ".join(sorted(kinds, key=lambda v: (len(v), v)))))
+        targets = []
+        for short in shorts:
+            doc = catalog.node(site, short)
+            adapter = kavlan_interface(doc, site, params["device"])
+            targets.append((short, doc, adapter, interface_api_name(doc, site, adapter)))
+        if user:
+            check_rights(client, site, user, vlan, kinds[vlan], ["%s.%s.grid5000.fr" % (s, site) for s in shorts])
+        sites[site] = {"kind": kinds[vlan], "targets": targets}
+    return vlan, sites
+
+
+def node_entry(site, short, doc, adapter, name, vlan):
+    device = None if adapter.get("mounted") else adapter.get("device")
+    return {
+        "name": short, "site": site, "device": adapter.get("device"), "interface": name, "vlan": vlan,
+        "hostname": vlan_hostname(short, site, vlan, device), "ip": interface_ip(doc, adapter, vlan),
+    }
+
+
+def work(module, client):
+    vlan, sites = plan(client, module.params)
+    before, moves = {}, []
+    for site, info in sites.items():
+        names = [t[3] for t in info["targets"]]
+        current = read_membership(client, site, names)
+        unknown = sorted(set(names) - set(current))
+        if unknown:
+            raise G5kInputError("KaVLAN at %s does not know these interfaces: %s" % (site, ", ".join(unknown)))
+        before.update(current)
+        to_move = [n for n in names if current[n] != vlan]
+        if to_move:
+            moves.append({"site": site, "vlan": vlan, "interfaces": sorted(to_move)})
+    if moves and not module.check_mode:
+        for move in moves:
+            answer = set_membership(client, move["site"], vlan, move["interfaces"])
+            failed = failures_of(answer, move["interfaces"])
+            if failed:
+                raise G5kInputError("KaVLAN at %s refused to move into VLAN %s: %s" % (
+                    move["site"], vlan, "; ".join("%s: %s" % f for f in failed)))
+        for move in moves:  # 'unchanged' does not prove membership: read it back
+            now = read_membership(client, move["site"], move["interfaces"])
+            stray = sorted(n for n in move["interfaces"] if now.get(n) != vlan)
+            if stray:
+                raise G5kApiError("verify VLAN membership", "POST", "/sites/%s/vlans/nodes" % move["site"], 200,
+                                  "interfaces not in VLAN %s after the request: %s" % (
+                                      vlan, ", ".join("%s (in %s)" % (n, now.get(n)) for n in stray)))
+    after = dict((name, vlan) for name in before)
+    nodes = [node_entry(site, short, doc, adapter, name, vlan)
+             for site, info in sites.items() for short, doc, adapter, name in info["targets"]]
+    result = {
+        "changed": bool(moves), "before": before, "after": after, "moves": moves, "nodes": nodes,
+        "vlan_type": dict((site, info["kind"]) for site, info in sites.items()),
+    }
+    if module._diff:
+        changed_names = [n for m in moves for n in m["interfaces"]]
+        result["diff"] = {"before": dict((n, before[n]) for n in changed_names),
+                          "after": dict((n, vlan) for n in changed_names)}
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=module_argument_spec(
+            nodes=dict(type="list", elements="str", required=True),
+            site=dict(type="str"),
+            device=dict(type="str"),
+            vlan=dict(type="str", required=True),
+        ),
+        supports_check_mode=True,
+    )
+    run_task(module, lambda client: work(module, client))
+
+
+if __name__ == "__main__":
+    main()

@@ -5,6 +5,8 @@ so the wire keeps matching the API's database (which records the same moves).
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -20,6 +22,17 @@ class FabricState:
         self.dir = Path(state_dir)
         self.pid_dir = self.dir / "pids"
         self.file = self.dir / "fabric.json"
+
+    @contextlib.contextmanager
+    def locked(self):
+        """Serialise read-modify-write of the state between the CLI and the API process."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.dir / "fabric.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def load(self) -> dict:
         if self.file.exists():
@@ -67,6 +80,13 @@ class FabricState:
             raise RuntimeError(f"another emulated site is up with state dir {owner}: "
                                f"run `g5k-emulator down --state-dir {owner}` first")
         LOCK_FILE.write_text(str(self.dir.resolve()))
+
+    def check_owner(self) -> None:
+        """Refuse to tear down a site another state directory brought up."""
+        owner = LOCK_FILE.read_text().strip() if LOCK_FILE.exists() else ""
+        if owner and owner != str(self.dir.resolve()):
+            raise RuntimeError(f"the emulated site on this machine belongs to state dir {owner}, "
+                               f"not {self.dir}: use `--state-dir {owner}`")
 
     def release(self) -> None:
         if LOCK_FILE.exists() and LOCK_FILE.read_text().strip() == str(self.dir.resolve()):

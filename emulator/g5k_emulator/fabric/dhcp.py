@@ -1,0 +1,95 @@
+"""DHCP (and DNS) of a VLAN: one dnsmasq in its own namespace, plugged into the VLAN's bridge.
+
+It hands out the fixed address of each MAC in that VLAN (production: the adapter's `ip`;
+VLAN N: the node's `kavlan[device]["kavlan-N"]`), the router and the DNS server, and answers
+DNS for the site's node names and the package mirror without forwarding anything upstream.
+Stopping it (PUT /vlans/{id}/dhcpd stop) leaves renewing nodes without any offer.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import network
+from .host_commands import run
+from .state import FabricState
+from .topology import Topology, Vlan, derived_mac
+
+LEASE_TIME = "12h"
+DEVICE = "dhcp0"
+
+
+def process_name(vlan: Vlan) -> str:
+    return f"dhcp-{vlan.key}"
+
+
+def _members(topology: Topology, vlan: Vlan):
+    """Ports that have an address in `vlan` (any site's for a global VLAN)."""
+    for port in topology.ports.values():
+        if (vlan.kind == "global" or port.site == vlan.site) and vlan.id in port.addresses:
+            yield port, port.addresses[vlan.id]
+
+
+def dhcp_hosts(topology: Topology, vlan: Vlan) -> str:
+    return "".join(f"{port.mac},{ip},{port.dhcp_hostname(vlan.id)}\n"
+                   for port, ip in _members(topology, vlan))
+
+
+def dns_records(topology: Topology, vlan: Vlan, mirror: dict[str, list[str]]) -> str:
+    """Names this VLAN's resolver answers: nodes of the site in every VLAN the client can
+    reach (production and routed ones, or just this local VLAN), gateways, the mirror."""
+    lines = []
+    visible = [v for v in topology.vlans.values()
+               if (v.routed if vlan.routed else v == vlan)]
+    for seen in visible:
+        for port, ip in _members(topology, seen):
+            name = port.dhcp_hostname(seen.id)
+            domain = f"{port.site}.grid5000.fr"
+            lines.append(f"{ip} {name}.{domain} {name}")
+    for (site, vid), gateway in topology.gateways.items():
+        if site == vlan.site and (vlan.routed or vid == vlan.id):
+            leg = gateway.static["eth0" if vlan.routed else "eth1"][1].split("/")[0]
+            lines.append(f"{leg} {gateway.uid}.{site}.grid5000.fr {gateway.uid}")
+    if vlan.routed:
+        lines += [f"{ip} {host}" for host, ips in mirror.items() for ip in ips]
+    return "\n".join(lines) + "\n"
+
+
+def start(topology: Topology, vlan: Vlan, state: FabricState, mirror: dict[str, list[str]]) -> None:
+    name = process_name(vlan)
+    if state.pid(name):
+        return
+    netns = vlan.dhcp_netns
+    network.ensure_netns(netns)
+    network.ensure_port(vlan.dhcp_veth, netns, DEVICE, derived_mac(f"dhcp/{vlan.key}"), vlan.bridge)
+    network.ip("addr", "replace", vlan.cidr(vlan.dhcp_address), "dev", DEVICE, netns=netns)
+    if vlan.routed:
+        network.ip("route", "replace", "default", "via", vlan.gateway, netns=netns)
+    files = Path(state.dir, "dhcp")
+    files.mkdir(parents=True, exist_ok=True)
+    hosts = files / f"{vlan.key}.dhcp-hosts"
+    hosts.write_text(dhcp_hosts(topology, vlan))
+    names = files / f"{vlan.key}.dns-hosts"
+    names.write_text(dns_records(topology, vlan, mirror))
+    dns = vlan.dns if vlan.routed else vlan.dhcp_address
+    run(["ip", "netns", "exec", netns, "dnsmasq", "--conf-file=/dev/null",
+                 "--user=root", "--group=root", f"--interface={DEVICE}", "--bind-interfaces",
+                 "--no-resolv", "--no-hosts", f"--addn-hosts={names}",
+                 f"--domain={vlan.domain}",
+                 f"--dhcp-range={vlan.network.network_address},static,{vlan.network.netmask},{LEASE_TIME}",
+                 "--dhcp-authoritative", f"--dhcp-hostsfile={hosts}",
+                 f"--dhcp-leasefile={files / (vlan.key + '.leases')}",
+                 f"--dhcp-option=option:router,{vlan.gateway}",
+                 f"--dhcp-option=option:dns-server,{dns}",
+                 f"--dhcp-option=option:domain-search,{vlan.domain}",
+                 f"--pid-file={state.pid_file(name)}",
+                 f"--log-facility={files / (vlan.key + '.log')}", "--log-dhcp"])
+
+
+def stop(vlan: Vlan, state: FabricState) -> None:
+    state.stop(process_name(vlan))
+
+
+def running(vlan: Vlan, state: FabricState) -> bool:
+    return state.pid(process_name(vlan)) is not None
+
+

@@ -1,0 +1,246 @@
+"""LiveFabric: the Fabric the API drives, plus `up`, `down` and `status` of the whole site.
+
+The API's database is the source of truth for VLAN membership and DHCP switches; this class
+makes the wire match each change and records it (state.py) so a later `up` rewires the same way.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from .. import config as config_module
+from . import api_process, dhcp, image, network, nodes, prerequisites
+from .host_commands import FabricError
+from .podman import Podman
+from .state import FabricState
+from .topology import DEFAULT, Node, Topology, Vlan, load
+
+WORKERS = 4
+
+
+@dataclasses.dataclass
+class NodeStatus:
+    name: str
+    container: str
+    state: str
+    vlans: dict          # device -> VLAN id
+    address: str | None  # the primary NIC's address in its current VLAN
+
+
+class LiveFabric:
+    def __init__(self, config: config_module.Config, state_dir, boot_timeout: float = 60.0):
+        self.config = config
+        self.topology: Topology = load(config)
+        self.state = FabricState(Path(state_dir))
+        self.podman = Podman(Path(state_dir))
+        self.boot_timeout = boot_timeout
+        self._lock = threading.RLock()
+
+    # Membership ----------------------------------------------------------------------
+    def _vlan_by_key(self, key: str) -> Vlan:
+        site, vlan_id = key.split("/", 1)
+        return self.topology.vlans[(site, vlan_id)]
+
+    def port_vlans(self, data: dict | None = None) -> dict[str, Vlan]:
+        """Every port's current VLAN: recorded moves, else production (gateway legs fixed)."""
+        data = data if data is not None else self.state.load()
+        result = {}
+        for node in self.topology.nodes.values():
+            for port in node.ports:
+                key = data["ports"].get(port.name)
+                result[port.name] = (self._vlan_by_key(key) if key
+                                     else self.topology.vlan(node.site, DEFAULT))
+        for gateway in self.topology.gateways.values():
+            for port in gateway.ports:
+                result[port.name] = self.topology.vlan(gateway.site, gateway.static[port.device][0])
+        return result
+
+    def _probe(self, node: Node) -> tuple[str, str | None] | None:
+        """Where to check the node's sshd: its primary address, from the host or, in a local
+        VLAN, from that VLAN's gateway node."""
+        port = node.primary
+        vlan = self.port_vlans()[port.name]
+        address = port.addresses.get(vlan.id)
+        if address is None:
+            return None
+        if vlan.routed:
+            return address, None
+        return address, self.topology.gateways[(vlan.site, vlan.id)].netns
+
+    def _move(self, data: dict, port_name: str, vlan: Vlan) -> None:
+        port = self.topology.ports[port_name]
+        if vlan.id not in port.addresses:
+            raise ValueError(f"{port_name} has no address in VLAN {vlan.id}")
+        network.attach(port.veth, vlan.bridge)
+        if vlan.id == DEFAULT and vlan.site == port.site:
+            data["ports"].pop(port_name, None)
+        else:
+            data["ports"][port_name] = f"{vlan.site}/{vlan.id}"
+
+    # Fabric protocol -------------------------------------------------------------------
+    def set_vlan(self, site: str, interfaces: list[str], vlan: str) -> None:
+        target = self.topology.vlan(site, vlan)
+        unknown = [name for name in interfaces if name not in self.topology.ports]
+        if unknown:
+            raise KeyError(f"Unknown node interfaces: {', '.join(unknown)}")
+        with self._lock, self.state.locked():
+            data = self.state.load()
+            for name in interfaces:
+                self._move(data, name, target)
+            self.state.save(data)
+
+    def set_dhcp(self, site: str, vlan: str, running: bool) -> None:
+        target = self.topology.vlan(site, vlan)
+        if target.id == DEFAULT:
+            raise ValueError("the production network's DHCP is always on")
+        with self._lock, self.state.locked():
+            data = self.state.load()
+            off = set(data["dhcp_off"])
+            if running:
+                dhcp.start(self.topology, target, self.state, data.get("mirror", {}))
+                off.discard(target.key)
+            else:
+                dhcp.stop(target, self.state)
+                off.add(target.key)
+            data["dhcp_off"] = sorted(off)
+            self.state.save(data)
+
+    def dhcp_running(self, site: str, vlan: str) -> bool:
+        return dhcp.running(self.topology.vlan(site, vlan), self.state)
+
+    def deploy(self, site: str, nodes_: list[str], environment: str, key: str | None,
+               vlan: str | None, delay: float) -> dict[str, bool]:
+        """Recreate the nodes from the environment's image, root key = `key`, primary NIC in
+        `vlan` (None: production); OK once sshd answers on the node's address there.
+        `delay` is the fabric-less stand-in for this work and is not added here."""
+        faults = self.config.faults
+        if faults.slow_deployment:
+            time.sleep(faults.slow_deployment)
+        if faults.failing_deployment:
+            return {name: False for name in nodes_}
+        image_name = image.image_for(environment)
+        keys = _key_text(key) if key else nodes.standard_keys(self.state.dir)
+        targets = [self.topology.node(site, name) for name in nodes_]
+        target_vlan = self.topology.vlan(site, vlan if vlan is not None else DEFAULT)
+        with self._lock, self.state.locked():
+            data = self.state.load()
+            for node in targets:
+                self._move(data, node.primary.name, target_vlan)
+            self.state.save(data)
+        nodes.remove(self.podman, [n.container for n in targets])
+
+        def recreate(node: Node) -> None:
+            overlay = nodes.write_overlay(node, self.topology, keys,
+                                          self.state.dir / "overlays" / node.container)
+            nodes.create(self.podman, node, image_name, overlay, self.state.dir,
+                         boot=node.uid not in faults.nodes_not_booting)
+        _parallel(recreate, targets)
+        probes = {node.fqdn: self._probe(node) for node in targets}
+        answered = nodes.wait_for_ssh({k: v for k, v in probes.items() if v}, self.boot_timeout)
+        return {node.fqdn: answered.get(node.fqdn, False) for node in targets}
+
+    # Whole site ------------------------------------------------------------------------
+    def up(self, config_path: Path | None = None, api: bool = True, log=print) -> None:
+        prerequisites.require_root()
+        installed = prerequisites.ensure()
+        if installed:
+            log(f"installed Debian packages: {' '.join(installed)}")
+        self.state.claim()
+        if image.build(self.podman):
+            log(f"built {image.NODE_IMAGE}")
+        keys = nodes.standard_keys(self.state.dir)
+        vlans = list(self.topology.vlans.values())
+        network.check_no_overlap([v.network for v in vlans if v.routed])
+        uplink, _ = network.uplink()
+        mirror_url = image.debian_mirror()
+        mirror_host = urllib.parse.urlparse(mirror_url).hostname
+        with self._lock, self.state.locked():
+            data = self.state.load()
+            data["mirror"] = {mirror_host: network.mirror_addresses(mirror_url)}
+            self.state.save(data)
+            for vlan in vlans:
+                network.ensure_bridge(vlan)
+            network.block_from_host(self.topology.uplink_blocked)
+            if not network.firewall_rules():
+                network.install_firewall(uplink, [str(v.network) for v in vlans if v.routed],
+                                         data["mirror"][mirror_host])
+            for vlan in vlans:
+                if vlan.key not in data["dhcp_off"]:
+                    dhcp.start(self.topology, vlan, self.state, data["mirror"])
+            port_vlans = self.port_vlans(data)
+        existing = nodes.containers(self.podman)
+        all_nodes = self.topology.all_nodes()
+
+        def bring_up(node: Node) -> None:
+            nodes.wire(node, self.topology, port_vlans)
+            state = existing.get(node.container)
+            if state is None:
+                overlay = nodes.write_overlay(node, self.topology, keys,
+                                              self.state.dir / "overlays" / node.container)
+                nodes.create(self.podman, node, image.NODE_IMAGE, overlay, self.state.dir)
+            elif state != "running":
+                nodes.start(self.podman, node)
+        _parallel(bring_up, all_nodes)
+        started = [n for n in all_nodes if existing.get(n.container) != "running"]
+        probes = {n.container: self._probe(n) for n in started}
+        answered = nodes.wait_for_ssh({k: v for k, v in probes.items() if v}, self.boot_timeout)
+        late = sorted(k for k, ok in answered.items() if not ok)
+        if late:
+            raise FabricError(f"sshd did not answer within {self.boot_timeout:.0f} s on: {', '.join(late)}")
+        log(f"{len(all_nodes)} nodes up ({len(started)} started)")
+        if api:
+            path = Path(config_path) if config_path else config_module.DEFAULT_CONFIG
+            if api_process.start(self.state, path, self.config.host, self.config.port):
+                log(f"API started on http://{self.config.host}:{self.config.port}/")
+
+    def down(self, log=print) -> None:
+        """Remove every container, namespace, bridge, veth, route, rule and process of the
+        fabric, by name and recorded PID, whatever state a partial `up` left."""
+        prerequisites.require_root()
+        self.state.check_owner()
+        api_process.stop(self.state)
+        for name in self.state.pid_names():
+            self.state.stop(name)
+        names = list(nodes.containers(self.podman))
+        nodes.remove(self.podman, names)
+        network.remove_all()
+        self.state.release()
+        log(f"removed {len(names)} containers and the site's network")
+
+    def status(self) -> list[NodeStatus]:
+        running = nodes.containers(self.podman)
+        port_vlans = self.port_vlans()
+        rows = []
+        for node in self.topology.all_nodes():
+            vlan = port_vlans[node.primary.name]
+            rows.append(NodeStatus(
+                name=node.fqdn, container=node.container,
+                state=running.get(node.container, "absent"),
+                vlans={p.device: port_vlans[p.name].id for p in node.ports},
+                address=node.primary.addresses.get(vlan.id)))
+        return rows
+
+    def dhcp_status(self) -> dict[str, bool]:
+        return {f"{v.site}/{v.id}": dhcp.running(v, self.state) for v in self.topology.vlans.values()}
+
+
+def _parallel(action, items) -> None:
+    with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        for future in [pool.submit(action, item) for item in items]:
+            future.result()
+
+
+def _key_text(key: str) -> str:
+    """A deployment key is the key itself, or (real API) a URL: only local ones are fetched."""
+    if not key.startswith(("http://", "https://")):
+        return key.strip() + "\n"
+    host = urllib.parse.urlparse(key).hostname
+    if host not in ("127.0.0.1", "localhost"):
+        raise ValueError(f"key URL {key}: only keys served by the emulated site can be fetched")
+    with urllib.request.urlopen(key, timeout=10) as answer:
+        return answer.read().decode().strip() + "\n"

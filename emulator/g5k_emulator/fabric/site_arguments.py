@@ -1,0 +1,36 @@
+"""Arguments shared by `up`, `down` and `status`: which platform, which state directory."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import config as config_module
+from .host_commands import FabricError
+from .state import DEFAULT_STATE_DIR
+
+
+def add(parser) -> None:
+    parser.add_argument("--config", type=Path, default=None,
+                        help="platform YAML (default: the packaged default-site.yml)")
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR,
+                        help=f"where PIDs, VLAN membership, keys and the API database live "
+                             f"(default {DEFAULT_STATE_DIR})")
+
+
+def fabric(args):
+    """A LiveFabric for the arguments, or None after printing why not."""
+    from .live import LiveFabric
+    try:
+        return LiveFabric(config_module.load(args.config), args.state_dir,
+                          boot_timeout=getattr(args, "boot_timeout", 60.0))
+    except config_module.ConfigError as exc:
+        print(f"g5k-emulator: {exc}", file=sys.stderr)
+        return None
+
+
+def report_failure(command: str, exc: Exception) -> int:
+    print(f"g5k-emulator {command}: {exc}", file=sys.stderr)
+    return 1
+
+
+ERRORS = (FabricError, RuntimeError, ValueError, KeyError, OSError)

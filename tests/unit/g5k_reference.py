@@ -108,3 +108,54 @@ def running_job(uid, site, nodes, vlans=(), subnets=(), name="exp", user="jdoe",
     return {"uid": uid, "name": name, "user": user, "state": state, "started_at": 1700000000, "walltime": 3600,
             "assigned_nodes": ["%s.%s.grid5000.fr" % (n, site) for n in nodes],
             "resources_by_type": {"vlans": list(vlans), "subnets": list(subnets)}}
+
+
+class OarSite:
+    """Stateful OAR jobs of one site: submit, list by name/user/state, read, delete."""
+
+    def __init__(self, fake_api, site, user="jdoe", first_uid=100, start_state="running", nodes=None):
+        self.site = site
+        self.user = user
+        self.jobs = {}
+        self.next_uid = first_uid
+        self.start_state = start_state
+        self.nodes = nodes or ["parasilo-1", "parasilo-2"]
+        self.submit_reply = None  # a Reply to answer submissions with instead of creating
+        fake_api.on("POST", "/sites/%s/jobs" % site, handler=self.submit)
+        fake_api.on("GET", "/sites/%s/jobs" % site, handler=self.list)
+
+        self.fake_api = fake_api
+
+    def add(self, job):
+        self.jobs[job["uid"]] = job
+        self._routes(job["uid"])
+
+    def _routes(self, uid):
+        path = "/sites/%s/jobs/%s" % (self.site, uid)
+        self.fake_api.on("GET", path, handler=lambda call: Reply(200, self.jobs[uid]))
+        self.fake_api.on("DELETE", path, handler=lambda call: self.delete(uid))
+
+    def submit(self, call):
+        if self.submit_reply:
+            return self.submit_reply
+        uid = self.next_uid
+        self.next_uid += 1
+        job = running_job(uid, self.site, self.nodes, name=call.body.get("name"), user=self.user, state=self.start_state)
+        job["submitted"] = call.body
+        if "vlan" in call.body["resources"]:
+            job["resources_by_type"]["vlans"] = ["4"]
+        if "slash_" in call.body["resources"]:
+            job["resources_by_type"]["subnets"] = ["10.156.4.0/22", "10.156.0.0/22"]
+        self.add(job)
+        return Reply(201, job, headers={"Location": "/stable/sites/%s/jobs/%s" % (self.site, uid)})
+
+    def list(self, call):
+        states = call.query.get("state", "").split(",")
+        items = [j for j in self.jobs.values() if j["state"] in states
+                 and call.query.get("user") in (None, j["user"])
+                 and call.query.get("name") in (None, j.get("name"))]
+        return Reply(200, {"total": len(items), "offset": 0, "items": items})
+
+    def delete(self, uid):
+        self.jobs[uid]["state"] = "terminated"
+        return Reply(202, text="")

@@ -25,7 +25,7 @@ def rennes(fake_api):
 def args(**extra):
     merged = dict(AUTH, nodes=["parasilo-1", "parasilo-2"], site="rennes", vlan="4")
     merged.update(extra)
-    return merged
+    return dict((k, v) for k, v in merged.items() if v is not None)
 
 
 def test_check_mode_predicts_and_changes_nothing(fake_api, rennes):

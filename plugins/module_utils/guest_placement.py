@@ -1,0 +1,214 @@
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Guest placement descriptions: which VM runs on which hypervisor (PRIVATE, pure functions).
+
+Two equivalent inputs are accepted:
+
+- the text format of the "Booting and Using Virtual Machines on Grid'5000" tutorial (line breaks
+  optional, the sections are found by their markers)::
+
+    #list of nodes
+    suno-3.sophia.grid5000.fr 4 20 8
+    #list of VMs
+    vm00 1 1 1 2147483647
+    #initial configuration
+    suno-3.sophia.grid5000.fr vm00 vm03
+    #end of configuration
+
+  the numbers after a node or VM name are kept as given (the tutorial does not name the columns);
+
+- a YAML mapping::
+
+    hypervisors: {suno-3.sophia.grid5000.fr: [4, 20, 8]}     # optional capacities
+    guests:                                                  # optional; a name or a mapping
+      - vm00
+      - {name: vm01, resources: [1, 1, 1, 2147483647], ip: 10.156.4.20, mac: "00:16:3E:9C:04:14"}
+    placement: {suno-3.sophia.grid5000.fr: [vm00, vm01]}     # required
+
+Public API (stable):
+
+- ``PlacementError``: the description is unusable; the message says where and what to fix.
+- ``Guest``: ``name``, ``hypervisor`` (as written), ``resources`` (list of numbers), ``ip``, ``mac``
+  (given explicitly, else None).
+- ``Placement``: ``guests`` (declaration order, which is also address order), ``capacities``
+  ({hypervisor as written: [numbers]}).
+- ``parse_placement_text(text)``, ``placement_from_mapping(data)`` -> ``Placement``.
+- ``load_placement(text)``: YAML mapping or tutorial text, whichever the text is.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:
+    HAS_YAML = False
+
+_NUMBER_RE = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
+_MARKERS = (
+    ("nodes", re.compile(r"#\s*list\s+of\s+nodes", re.I)),
+    ("vms", re.compile(r"#\s*list\s+of\s+vms", re.I)),
+    ("mapping", re.compile(r"#\s*initial\s+configuration", re.I)),
+    ("end", re.compile(r"#\s*end\s+of\s+configuration", re.I)),
+)
+
+
+class PlacementError(ValueError):
+    """The placement description cannot be used as it is."""
+
+
+class Guest:
+    __slots__ = ("name", "hypervisor", "resources", "ip", "mac")
+
+    def __init__(self, name, hypervisor, resources=None, ip=None, mac=None):
+        self.name = name
+        self.hypervisor = hypervisor
+        self.resources = resources or []
+        self.ip = ip
+        self.mac = mac
+
+    def __repr__(self):
+        return "Guest(%r on %r)" % (self.name, self.hypervisor)
+
+
+class Placement:
+    def __init__(self, guests, capacities=None):
+        self.guests = guests
+        self.capacities = capacities or {}
+
+
+def _number(token):
+    return float(token) if "." in token else int(token)
+
+
+def _sections(text):
+    """{section: [tokens]} from the marker-delimited text."""
+    found = []
+    for section, pattern in _MARKERS:
+        match = pattern.search(text)
+        if match:
+            found.append((match.start(), match.end(), section))
+    found.sort()
+    names = [f[2] for f in found]
+    for required in ("nodes", "vms", "mapping"):
+        if required not in names:
+            raise PlacementError("placement text has no '%s' section: expected the markers '#list of nodes', "
+                                 "'#list of VMs', '#initial configuration' and '#end of configuration'"
+                                 % dict(nodes="#list of nodes", vms="#list of VMs",
+                                        mapping="#initial configuration")[required])
+    sections = {}
+    for index, (start, end, section) in enumerate(found):
+        stop = found[index + 1][0] if index + 1 < len(found) else len(text)
+        sections[section] = text[end:stop].split()
+    return sections
+
+
+def _named_rows(tokens, what):
+    """[(name, [numbers])] from 'name n n n name n n ...'."""
+    rows = []
+    for token in tokens:
+        if _NUMBER_RE.match(token):
+            if not rows:
+                raise PlacementError("the list of %s starts with the number %s instead of a name" % (what, token))
+            rows[-1][1].append(_number(token))
+        else:
+            rows.append((token, []))
+    return rows
+
+
+def parse_placement_text(text):
+    sections = _sections(text)
+    hosts = _named_rows(sections["nodes"], "nodes")
+    vms = _named_rows(sections["vms"], "VMs")
+    capacities = {}
+    for name, numbers in hosts:
+        if name in capacities:
+            raise PlacementError("node %s is listed twice in '#list of nodes'" % name)
+        capacities[name] = numbers
+    declared = {}
+    for name, numbers in vms:
+        if name in declared:
+            raise PlacementError("VM %s is listed twice in '#list of VMs'" % name)
+        declared[name] = numbers
+    mapping = {}
+    current = None
+    for token in sections["mapping"]:
+        if token in capacities:
+            current = token
+        elif current is None:
+            raise PlacementError("'#initial configuration' starts with %s, which is not a node of '#list of nodes'"
+                                 % token)
+        else:
+            _place(mapping, token, current)
+    return _resolve([(name, declared[name], None, None) for name, _ in vms], mapping, capacities,
+                    set(declared))
+
+
+def _place(mapping, guest, host):
+    if guest in mapping:
+        raise PlacementError("VM %s is placed twice (on %s and on %s)" % (guest, mapping[guest], host))
+    mapping[guest] = host
+
+
+def _resolve(declared, mapping, capacities, declared_names):
+    unknown = sorted(set(mapping) - declared_names)
+    if unknown:
+        raise PlacementError("placed but not declared: %s" % ", ".join(unknown))
+    unplaced = [entry[0] for entry in declared if entry[0] not in mapping]
+    if unplaced:
+        raise PlacementError("declared but placed on no node: %s" % ", ".join(unplaced[:10]) +
+                             (" and %d more" % (len(unplaced) - 10) if len(unplaced) > 10 else ""))
+    guests = [Guest(name, mapping[name], resources, ip, mac) for name, resources, ip, mac in declared]
+    return Placement(guests, capacities)
+
+
+def placement_from_mapping(data):
+    if not isinstance(data, dict) or not isinstance(data.get("placement"), dict):
+        raise PlacementError("a YAML placement is a mapping with a 'placement' key: {hypervisor: [guest, ...]}")
+    mapping = {}
+    order = []
+    for host, guests in data["placement"].items():
+        if not isinstance(guests, list):
+            raise PlacementError("placement of %s must be a list of guest names, got %r" % (host, guests))
+        for guest in guests:
+            _place(mapping, str(guest), str(host))
+            order.append(str(guest))
+    capacities = dict((str(k), list(v or [])) for k, v in (data.get("hypervisors") or {}).items())
+    if "guests" not in data:
+        declared = [(name, [], None, None) for name in order]
+    else:
+        declared = [_guest_entry(entry) for entry in data.get("guests") or []]
+    names = [entry[0] for entry in declared]
+    twice = sorted(set(n for n in names if names.count(n) > 1)) if len(set(names)) != len(names) else []
+    if twice:
+        raise PlacementError("guests declared twice: %s" % ", ".join(twice))
+    return _resolve(declared, mapping, capacities, set(names))
+
+
+def _guest_entry(entry):
+    if isinstance(entry, dict):
+        if not entry.get("name"):
+            raise PlacementError("guest entry %r has no name" % (entry,))
+        resources = entry.get("resources") or []
+        if not isinstance(resources, list):
+            raise PlacementError("resources of guest %s must be a list of numbers" % entry["name"])
+        return (str(entry["name"]), resources, entry.get("ip"), entry.get("mac"))
+    return (str(entry), [], None, None)
+
+
+def load_placement(text):
+    """A ``Placement`` from either format; the tutorial format is recognised by its markers."""
+    if _MARKERS[0][1].search(text):
+        return parse_placement_text(text)
+    if not HAS_YAML:
+        raise PlacementError("PyYAML is needed to read a YAML placement")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PlacementError("placement is neither the tutorial's text format nor valid YAML: %s" % exc)
+    return placement_from_mapping(data)

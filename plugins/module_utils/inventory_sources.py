@@ -1,0 +1,203 @@
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the g5k inventory reads from the API, as one cacheable document (PRIVATE).
+
+The inventory plugin caches this document (raw API answers, trimmed to the fields it reads) and
+builds hosts from it, so a cached run sends no request at all.
+
+Public API (stable):
+
+- ``DATA_FORMAT``: version of the document; a cache holding another version is a miss.
+- ``JobSelection(sites, jobs, job_names, states, user)``: which jobs make the inventory.
+  ``jobs`` items are ``"<uid>"`` or ``"<site>:<uid>"``; with neither ``jobs`` nor ``job_names``
+  every job of ``user`` in ``states`` is taken. ``key()`` identifies the selection in the cache.
+- ``parse_job_ref(value)`` -> ``(site or None, uid string)``; raises ``G5kInputError``.
+- ``fetch_inventory_data(client, selection, on_forbidden)`` -> ``{"format", "selection", "sites":
+  {site: {"site", "jobs", "nodes", "interfaces", "vlan_types", "local_vlan_gateways"}},
+  "skipped_sites": {site: reason}}``. ``on_forbidden(site, error)`` is called on HTTP 403 for a
+  site: it raises to stop, or returns to skip that site.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kApiError, G5kInputError, path_of
+from ansible_collections.g5k.testbed.plugins.module_utils.kavlan_api import read_membership
+from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import DEFAULT_VLAN, cluster_of, split_node_name
+
+DATA_FORMAT = 1
+LOCAL_VLAN_TYPE = "kavlan-local"
+_JOB_KEYS = ("uid", "name", "user", "state", "assigned_nodes", "walltime", "started_at", "types")
+_NODE_KEYS = ("uid", "architecture", "main_memory", "supported_job_types", "kavlan")
+_ADAPTER_KEYS = ("device", "name", "mac", "ip", "mounted", "mountable", "management", "kavlan", "interface",
+                 "network_address", "enabled")
+_SITE_KEYS = ("uid", "scheduler", "g5ksubnet", "kavlans")
+
+
+class JobSelection:
+    def __init__(self, sites=None, jobs=None, job_names=None, states=("running",), user=None):
+        self.sites = list(sites or [])
+        self.jobs = [parse_job_ref(j) for j in jobs or []]
+        self.job_names = list(job_names or [])
+        self.states = list(states or [])
+        self.user = user
+
+    def key(self):
+        return {"sites": sorted(self.sites), "jobs": sorted("%s:%s" % (s or "", u) for s, u in self.jobs),
+                "job_names": sorted(self.job_names), "states": sorted(self.states), "user": self.user}
+
+
+def parse_job_ref(value):
+    text = str(value).strip()
+    site, _, uid = text.rpartition(":")
+    if not uid.isdigit() or (site and not site.replace("-", "").isalnum()):
+        raise G5kInputError("job %r: give a job id (1234567) or <site>:<job id> (rennes:1234567)" % (value,))
+    return (site or None), uid
+
+
+def _trim(doc, keys):
+    return dict((k, doc[k]) for k in keys if k in doc)
+
+
+def _trim_job(job):
+    trimmed = _trim(job, _JOB_KEYS)
+    by_type = job.get("resources_by_type") or {}
+    trimmed["vlans"] = [str(v) for v in by_type.get("vlans") or []]
+    trimmed["subnets"] = list(by_type.get("subnets") or [])
+    return trimmed
+
+
+def _trim_node(node):
+    trimmed = _trim(node, _NODE_KEYS)
+    trimmed["network_adapters"] = [_trim(a, _ADAPTER_KEYS) for a in node.get("network_adapters") or []]
+    return trimmed
+
+
+def _oar_sites(client):
+    sites = client.list_items("/sites", "list sites")
+    return sorted(s["uid"] for s in sites if s.get("scheduler", "oar") == "oar")
+
+
+def _site_doc(client, site):
+    doc = client.get(path_of("sites", site), "read site %s" % site, missing_ok=True)
+    if doc is None:
+        known = sorted(s["uid"] for s in client.list_items("/sites", "list sites"))
+        raise G5kInputError("unknown site %r: known sites are %s" % (site, ", ".join(known)))
+    if doc.get("scheduler", "oar") != "oar":
+        raise G5kInputError("site %s is scheduled by %s, not OAR: it has no OAR jobs to make an inventory from"
+                            % (site, doc.get("scheduler")))
+    return doc
+
+
+def _job_by_uid(client, site, uid):
+    return client.get(path_of("sites", site, "jobs", uid), "read job %s at %s" % (uid, site), missing_ok=True)
+
+
+def _select_jobs(client, selection, sites):
+    """{site: [job docs]} with each (site, uid) once, in a stable order."""
+    chosen = dict((site, {}) for site in sites)
+    for site, uid in selection.jobs:
+        if site and site not in sites:
+            continue  # a site skipped after HTTP 403
+        where = [site] if site else sites
+        found = [(s, job) for s, job in ((s, _job_by_uid(client, s, uid)) for s in where) if job]
+        if not found:
+            raise G5kInputError("job %s was not found at %s" % (uid, ", ".join(where) or "any OAR site"))
+        if len(found) > 1:
+            raise G5kInputError("job id %s exists at %s: write it <site>:%s" % (
+                uid, " and ".join(s for s, _ in found), uid))
+        chosen.setdefault(found[0][0], {})[str(uid)] = found[0][1]
+    listed = []
+    if selection.job_names:
+        listed = [(site, name) for site in sites for name in selection.job_names]
+    elif not selection.jobs:
+        listed = [(site, None) for site in sites]
+    for site, name in listed:
+        for job in active_jobs(client, site, selection.user, name):
+            if job.get("state") in selection.states:
+                chosen[site].setdefault(str(job["uid"]), job)
+    return dict((site, [jobs[uid] for uid in sorted(jobs, key=int)]) for site, jobs in chosen.items())
+
+
+def _site_data(client, site, site_doc, jobs):
+    data = {"site": _trim(site_doc, _SITE_KEYS), "jobs": [_trim_job(j) for j in jobs], "nodes": {},
+            "interfaces": {}, "vlan_types": {}, "local_vlan_gateways": {}}
+    shorts = set()
+    for job in jobs:
+        for name in job.get("assigned_nodes") or []:
+            shorts.add(split_node_name(name, site)[0])
+    if not shorts:
+        return data
+    for cluster in sorted(set(cluster_of(s) for s in shorts)):
+        page = client.get(path_of("sites", site, "clusters", cluster, "nodes"),
+                          "list nodes of cluster %s at %s" % (cluster, site)) or {}
+        for node in page.get("items", []):
+            if node.get("uid") in shorts:
+                data["nodes"][node["uid"]] = _trim_node(node)
+    names = sorted(a["network_address"] for n in data["nodes"].values() for a in n["network_adapters"]
+                   if a.get("kavlan") and a.get("network_address"))
+    if names:
+        data["interfaces"] = read_membership(client, site, set(names))
+    in_vlans = set(v for v in data["interfaces"].values() if v != DEFAULT_VLAN)
+    if in_vlans:
+        items = client.list_items(path_of("sites", site, "vlans"), "list VLANs of %s" % site)
+        data["vlan_types"] = dict((str(i["uid"]), i.get("type")) for i in items)
+    for vlan in sorted(in_vlans):
+        if data["vlan_types"].get(vlan) == LOCAL_VLAN_TYPE:
+            server = client.get(path_of("sites", site, "servers", "kavlan-%s" % vlan),
+                                "read the gateway of local VLAN %s at %s" % (vlan, site), missing_ok=True) or {}
+            ip = ((server.get("network_adapters") or {}).get("default") or {}).get("ip")
+            if ip:
+                data["local_vlan_gateways"][vlan] = ip
+    return data
+
+
+def fetch_inventory_data(client, selection, on_forbidden):
+    result = {"format": DATA_FORMAT, "selection": selection.key(), "sites": {}, "skipped_sites": {}}
+    sites = list(selection.sites)
+    if not sites and (selection.job_names or not selection.jobs or any(s is None for s, _ in selection.jobs)):
+        sites = _oar_sites(client)
+    sites = sorted(set(sites) | set(s for s, _ in selection.jobs if s))
+    site_docs = {}
+    for site in sites:
+        try:
+            site_docs[site] = _site_doc(client, site)
+        except G5kApiError as exc:
+            if exc.status != 403:
+                raise
+            on_forbidden(site, exc)
+            result["skipped_sites"][site] = str(exc)
+    readable = [s for s in sites if s in site_docs]
+    jobs = _select_jobs_forbidding(client, selection, readable, on_forbidden, result)
+    for site in readable:
+        if site in result["skipped_sites"]:
+            continue
+        try:
+            result["sites"][site] = _site_data(client, site, site_docs[site], jobs.get(site, []))
+        except G5kApiError as exc:
+            if exc.status != 403:
+                raise
+            on_forbidden(site, exc)
+            result["skipped_sites"][site] = str(exc)
+    return result
+
+
+def _select_jobs_forbidding(client, selection, sites, on_forbidden, result):
+    """_select_jobs, where a 403 on one site skips that site when ``on_forbidden`` allows it."""
+    while True:
+        try:
+            return _select_jobs(client, selection, [s for s in sites if s not in result["skipped_sites"]])
+        except G5kApiError as exc:
+            site = _site_in_path(exc.path)
+            if exc.status != 403 or site is None or site in result["skipped_sites"]:
+                raise
+            on_forbidden(site, exc)
+            result["skipped_sites"][site] = str(exc)
+
+
+def _site_in_path(path):
+    parts = (path or "").split("?")[0].strip("/").split("/")
+    return parts[1] if len(parts) > 1 and parts[0] == "sites" else None

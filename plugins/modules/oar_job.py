@@ -1,0 +1,515 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: oar_job
+short_description: Reserve or release Grid'5000 nodes, VLANs and subnets with OAR, on one site or several
+version_added: 0.1.0
+description:
+  - Replaces C(oarsub) and C(oargridsub) with an idempotent task.
+  - A job is identified by O(name), the API user and the site, among the user's active jobs
+    (waiting, launching, running...). An existing job with that name is reused, never duplicated;
+    two active jobs with that name on one site is an error the module will not guess its way out of.
+  - With several sites (O(sites)), all sites are validated first; if creating the job of one site
+    fails, the jobs this task created on the other sites are deleted again, so nothing is left half done.
+  - Sites whose scheduler is not OAR (for example Slurm sites) are refused.
+  - An existing job is not modified when the requested resources differ: OAR cannot change a job.
+    Delete it (O(state=absent)) and run again.
+  - With O(wait=true), waiting shows the job state and elapsed time in the play output (action plugin).
+author:
+  - g5k.testbed contributors
+extends_documentation_fragment:
+  - g5k.testbed.api
+  - g5k.testbed.api.action_group
+  - g5k.testbed.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  name:
+    description: Job name, the idempotence key (with the user and the site).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) reserves (or finds) the job on every site; V(absent) deletes it where it exists.
+    type: str
+    choices: [present, absent]
+    default: present
+  site:
+    description:
+      - Site of a one-site job. The top-level resource options apply to it.
+      - Exactly one of O(site) and O(sites) is required.
+    type: str
+  sites:
+    description:
+      - One entry per site of a multi-site job (like C(oargridsub)).
+    type: list
+    elements: dict
+    suboptions:
+      site:
+        description: Site name.
+        type: str
+        required: true
+      clusters:
+        description: Clusters and node counts at this site.
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: Cluster name.
+            type: str
+            required: true
+          nodes:
+            description: Number of nodes of this cluster.
+            type: int
+            default: 1
+      nodes:
+        description: Named nodes at this site (short names or FQDNs).
+        type: list
+        elements: str
+      vlan:
+        description: Kind of VLAN to reserve at this site.
+        type: str
+        choices: [kavlan-local, kavlan, kavlan-global]
+      vlan_count:
+        description: Number of VLANs of that kind.
+        type: int
+        default: 1
+      subnet_prefix:
+        description: Size of the subnets to reserve (V(22) for a /22, down to V(16)).
+        type: int
+      subnet_count:
+        description: Number of subnets of that size.
+        type: int
+        default: 1
+      resources:
+        description: Raw OAR resource string (the C(oarsub -l) argument) instead of the structured options.
+        type: str
+  clusters:
+    description: Clusters and node counts (with O(site)).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Cluster name.
+        type: str
+        required: true
+      nodes:
+        description: Number of nodes of this cluster.
+        type: int
+        default: 1
+  nodes:
+    description: Named nodes (with O(site)), short names or FQDNs.
+    type: list
+    elements: str
+  vlan:
+    description: Kind of VLAN to reserve (with O(site)). The id is chosen by OAR and returned.
+    type: str
+    choices: [kavlan-local, kavlan, kavlan-global]
+  vlan_count:
+    description: Number of VLANs of kind O(vlan).
+    type: int
+    default: 1
+  subnet_prefix:
+    description: Size of the subnets to reserve (with O(site)), V(22) for a /22 up to V(16) for a /16.
+    type: int
+  subnet_count:
+    description: Number of subnets of size O(subnet_prefix).
+    type: int
+    default: 1
+  resources:
+    description:
+      - Raw OAR resource string (with O(site)), for what the structured options cannot say,
+        for example V({cluster='parasilo'}/nodes=2+{type='kavlan'}/vlan=1).
+      - O(walltime) is appended to it.
+    type: str
+  walltime:
+    description: Job duration, V(H), V(H:MM) or V(H:MM:SS).
+    type: str
+    default: "1:00:00"
+  types:
+    description: OAR job types, for example V(deploy) (needed by Kadeploy) or V(night).
+    type: list
+    elements: str
+    default: []
+  queue:
+    description: OAR queue (V(default), V(production), V(besteffort)...).
+    type: str
+  project:
+    description: OAR project.
+    type: str
+  properties:
+    description: OAR properties (SQL filter on resources).
+    type: str
+  reservation:
+    description: Advance reservation start, V(YYYY-MM-DD hh:mm:ss) (site local time) or V(now).
+    type: str
+  command:
+    description:
+      - Command of the job. Defaults to a year-long sleep (the job lasts its walltime) unless
+        O(reservation) is set, where OAR needs none.
+    type: str
+  wait:
+    description:
+      - With O(state=present), wait until every job is running; with O(state=absent), until they are over.
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait before failing (the jobs are kept; their uids are in the message).
+    type: int
+    default: 900
+notes:
+  - The walltime is sent inside the resource string, because the API truncates a top-level walltime to an integer.
+  - On a frontend with an anonymous client, jobs are matched with the login in E(USER).
+seealso:
+  - module: g5k.testbed.kadeploy
+  - module: g5k.testbed.kavlan_vlan
+  - module: g5k.testbed.g5k_subnet
+"""
+
+EXAMPLES = r"""
+- name: Three nodes and a routed VLAN for a deployment (oarsub -t deploy -l {type='kavlan'}/vlan=1+/nodes=3)
+  g5k.testbed.oar_job:
+    name: kavlan-tutorial
+    site: rennes
+    clusters:
+      - name: parasilo
+        nodes: 3
+    vlan: kavlan
+    types: [deploy]
+    walltime: "2:00"
+    wait: true
+  register: job
+
+- name: Nodes on two sites and a global VLAN (oargridsub)
+  g5k.testbed.oar_job:
+    name: global-vlan
+    sites:
+      - site: rennes
+        clusters: [{name: parasilo, nodes: 2}]
+        vlan: kavlan-global
+      - site: nancy
+        clusters: [{name: gros, nodes: 2}]
+    types: [deploy]
+    wait: true
+
+- name: A node and a /18 of addresses for VMs
+  g5k.testbed.oar_job:
+    name: vms
+    site: rennes
+    nodes: [parasilo-1]
+    subnet_prefix: 18
+
+- name: Release the job
+  g5k.testbed.oar_job:
+    name: kavlan-tutorial
+    site: rennes
+    state: absent
+"""
+
+RETURN = r"""
+jobs:
+  description: One entry per site, in the order of the sites.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    site:
+      description: Site of the job.
+      type: str
+      sample: rennes
+    uid:
+      description: OAR job id (null in check mode for a job that would be created).
+      type: int
+      sample: 1234567
+    name:
+      description: Job name.
+      type: str
+      sample: kavlan-tutorial
+    state:
+      description: Job state as the API says it; V(absent) when there is no job.
+      type: str
+      sample: running
+    nodes:
+      description: Assigned nodes (FQDNs), sorted.
+      type: list
+      elements: str
+      sample: ["parasilo-1.rennes.grid5000.fr"]
+    vlans:
+      description: VLAN ids of the job, as strings.
+      type: list
+      elements: str
+      sample: ["4"]
+    subnets:
+      description: Subnets of the job (/22 blocks).
+      type: list
+      elements: str
+      sample: ["10.156.4.0/22"]
+    started_at:
+      description: Start time (Unix time), null while waiting.
+      type: int
+      sample: 1700000005
+    walltime:
+      description: Walltime in seconds.
+      type: int
+      sample: 7200
+    resources:
+      description: The resource string sent (or that would be sent) for a job this task creates.
+      type: str
+      sample: "{cluster='parasilo'}/nodes=3+{type='kavlan'}/vlan=1,walltime=02:00:00"
+pending:
+  description: True while at least one job has not reached the wanted state (running, or over for O(state=absent)).
+  returned: success
+  type: bool
+  sample: false
+api_requests:
+  description: Number of HTTP requests the task sent.
+  returned: always
+  type: int
+  sample: 4
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.g5k.testbed.plugins.module_utils.api_client import (
+    G5kApiError,
+    G5kInputError,
+    path_of,
+)
+from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
+from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import (
+    FINAL_STATES,
+    api_user,
+    find_job_by_name,
+    job_summary,
+)
+from ansible_collections.g5k.testbed.plugins.module_utils.oar_resources import (
+    VLAN_TYPES,
+    build_resources,
+    check_reservation,
+    normalize_walltime,
+)
+from ansible_collections.g5k.testbed.plugins.module_utils.polling import poll_until
+from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import node_fqdn, split_node_name
+
+DEFAULT_COMMAND = "sleep 31536000"
+STRUCTURED = ("clusters", "nodes", "vlan", "subnet_prefix", "resources")
+
+
+def cluster_spec():
+    return dict(type="list", elements="dict", options=dict(
+        name=dict(type="str", required=True),
+        nodes=dict(type="int", default=1),
+    ))
+
+
+def resource_options():
+    return dict(
+        clusters=cluster_spec(),
+        nodes=dict(type="list", elements="str"),
+        vlan=dict(type="str", choices=list(VLAN_TYPES)),
+        vlan_count=dict(type="int", default=1),
+        subnet_prefix=dict(type="int"),
+        subnet_count=dict(type="int", default=1),
+        resources=dict(type="str"),
+    )
+
+
+def site_specs(params):
+    if params["site"]:
+        spec = dict((k, params[k]) for k in resource_options())
+        spec["site"] = params["site"]
+        return [spec]
+    if any(params[k] for k in STRUCTURED):
+        raise G5kInputError("with sites, give clusters, nodes, vlan, subnet_prefix or resources inside each site entry")
+    seen = set()
+    for spec in params["sites"]:
+        if spec["site"] in seen:
+            raise G5kInputError("site %s appears twice in sites: merge its entries" % spec["site"])
+        seen.add(spec["site"])
+    return params["sites"]
+
+
+def resource_string(catalog, spec, walltime):
+    site = spec["site"]
+    structured = [k for k in ("clusters", "nodes", "vlan", "subnet_prefix") if spec.get(k)]
+    if spec.get("resources"):
+        if structured:
+            raise G5kInputError("site %s: resources is a raw string, do not combine it with %s" % (site, ", ".join(structured)))
+        return "%s,walltime=%s" % (spec["resources"], walltime)
+    for cluster in spec.get("clusters") or []:
+        size = len(catalog.nodes_of_cluster(site, cluster["name"]))
+        if not 1 <= cluster["nodes"] <= size:
+            raise G5kInputError("site %s: %d nodes of cluster %s requested, it has %d" % (
+                site, cluster["nodes"], cluster["name"], size))
+    fqdns = []
+    for name in spec.get("nodes") or []:
+        try:
+            short, node_site = split_node_name(name, site)
+        except ValueError as exc:
+            raise G5kInputError(str(exc))
+        if node_site != site:
+            raise G5kInputError("node %s is not at site %s" % (name, site))
+        catalog.node(site, short)
+        fqdns.append(node_fqdn(short, site))
+    try:
+        return build_resources(spec.get("clusters"), fqdns, spec.get("vlan"), spec.get("vlan_count") or 1,
+                               spec.get("subnet_prefix"), spec.get("subnet_count") or 1, walltime)
+    except ValueError as exc:
+        raise G5kInputError("site %s: %s" % (site, exc))
+
+
+def submission(params, resources):
+    body = {"name": params["name"], "resources": resources, "types": params["types"]}
+    for key in ("queue", "project", "properties", "reservation"):
+        if params[key]:
+            body[key] = params[key]
+    body["command"] = params["command"] or (None if params["reservation"] else DEFAULT_COMMAND)
+    return dict((k, v) for k, v in body.items() if v is not None)
+
+
+def refresh(client, entries):
+    for entry in entries:
+        if entry["uid"] is not None:
+            job = client.get(path_of("sites", entry["site"], "jobs", entry["uid"]),
+                             "read job %s at %s" % (entry["uid"], entry["site"]), missing_ok=True)
+            entry.update(job_summary(entry["site"], job) if job else {"state": "absent"})
+    return entries
+
+
+def pending_of(entries, state):
+    if state == "present":
+        return any(e["state"] != "running" for e in entries if e["uid"] is not None)
+    return any(e["state"] not in FINAL_STATES + ("absent",) for e in entries if e["uid"] is not None)
+
+
+def present(module, client, catalog, user, specs):
+    params = module.params
+    walltime = normalize_walltime(params["walltime"])
+    if params["reservation"]:
+        params["reservation"] = check_reservation(params["reservation"])
+    planned = []
+    for spec in specs:  # validate every site before creating anything
+        catalog.oar_site(spec["site"], "OAR jobs")
+        planned.append((spec["site"], resource_string(catalog, spec, walltime)))
+    entries, created = [], []
+    for site, resources in planned:
+        job = find_job_by_name(client, site, user, params["name"])
+        if job:
+            entries.append(job_summary(site, job))
+        else:
+            entry = job_summary(site, {"name": params["name"], "state": "absent"})
+            entry.update(uid=None, resources=resources)
+            entries.append(entry)
+    before = dict((e["site"], e["state"]) for e in entries)
+    to_create = [e for e in entries if e["uid"] is None]
+    if to_create and not module.check_mode:
+        for entry in to_create:
+            try:
+                job = client.post(path_of("sites", entry["site"], "jobs"), submission(params, entry["resources"]),
+                                  "submit job %s at %s" % (params["name"], entry["site"]))
+            except G5kApiError as exc:
+                raise G5kApiError(exc.operation, exc.method, exc.path, exc.status, exc.body,
+                                  rollback(client, created))
+            created.append(entry)
+            entry["uid"] = (job or {}).get("uid")
+            entry["state"] = (job or {}).get("state", "waiting")
+        refresh(client, to_create)
+    return entries, bool(to_create), before
+
+
+def rollback(client, created):
+    if not created:
+        return "no job was created by this task"
+    done = []
+    for entry in created:
+        try:
+            client.delete(path_of("sites", entry["site"], "jobs", entry["uid"]), "roll back job", missing_ok=True)
+            done.append("%s at %s" % (entry["uid"], entry["site"]))
+        except G5kApiError as exc:
+            done.append("%s at %s NOT deleted: %s" % (entry["uid"], entry["site"], exc))
+    return "rolled back the jobs this task had created: %s" % ", ".join(done)
+
+
+def absent(module, client, catalog, user, specs):
+    entries = []
+    for spec in specs:
+        catalog.oar_site(spec["site"], "OAR jobs")
+        job = find_job_by_name(client, spec["site"], user, module.params["name"])
+        entries.append(job_summary(spec["site"], job or {"name": module.params["name"], "state": "absent"}))
+    before = dict((e["site"], e["state"]) for e in entries)
+    found = [e for e in entries if e["uid"] is not None]
+    if found and not module.check_mode:
+        for entry in found:
+            client.delete(path_of("sites", entry["site"], "jobs", entry["uid"]),
+                          "delete job %s at %s" % (entry["uid"], entry["site"]), missing_ok=True)
+        refresh(client, found)
+    return entries, bool(found), before
+
+
+def work(module, client):
+    params = module.params
+    user = api_user(client)
+    if not user:
+        raise G5kInputError("cannot tell whose jobs to look for: set api_username (or USER on a frontend)")
+    catalog = ReferenceCatalog(client)
+    specs = site_specs(params)
+    step = present if params["state"] == "present" else absent
+    entries, changed, before = step(module, client, catalog, user, specs)
+    if params["wait"] and not module.check_mode and pending_of(entries, params["state"]):
+        entries, finished = poll_until(lambda: refresh(client, entries), lambda e: not pending_of(e, params["state"]),
+                                       params["wait_timeout"], sleep=client.sleep)
+        failed = [e for e in entries if e["state"] == "error"]
+        if failed and params["state"] == "present":
+            raise G5kInputError("job(s) ended in error: %s" % ", ".join("%s at %s" % (e["uid"], e["site"]) for e in failed))
+        if not finished:
+            raise G5kInputError("timeout after %ss: %s (the jobs are kept)" % (params["wait_timeout"], ", ".join(
+                "job %s at %s is %s" % (e["uid"], e["site"], e["state"]) for e in entries)))
+    result = {"changed": changed, "jobs": entries, "pending": pending_of(entries, params["state"])}
+    if module._diff:
+        result["diff"] = {"before": before, "after": dict(
+            (e["site"], "absent" if params["state"] == "absent" else (e["state"] if e["uid"] else "waiting"))
+            for e in entries)}
+    return result
+
+
+def main():
+    options = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        site=dict(type="str"),
+        sites=dict(type="list", elements="dict", options=dict(site=dict(type="str", required=True), **resource_options())),
+        walltime=dict(type="str", default="1:00:00"),
+        types=dict(type="list", elements="str", default=[]),
+        queue=dict(type="str"),
+        project=dict(type="str"),
+        properties=dict(type="str"),
+        reservation=dict(type="str"),
+        command=dict(type="str"),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=900),
+    )
+    options.update(resource_options())
+    module = AnsibleModule(
+        argument_spec=module_argument_spec(**options),
+        mutually_exclusive=[("site", "sites")],
+        required_one_of=[("site", "sites")],
+        supports_check_mode=True,
+    )
+    run_task(module, lambda client: work(module, client))
+
+
+if __name__ == "__main__":
+    main()

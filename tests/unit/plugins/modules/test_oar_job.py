@@ -1,0 +1,162 @@
+"""oar_job against scripted OAR sites: create, no-op, delete, multi-site rollback, waiting, errors."""
+
+import pytest
+
+from ansible_collections.g5k.testbed.plugins.modules import oar_job
+from g5k_fake_api import BASE, Reply
+from g5k_module_runner import fails, ok
+from g5k_reference import OarSite, running_job, script_site
+
+AUTH = {"api_uri": BASE, "api_username": "jdoe", "api_password": "pw"}
+
+
+@pytest.fixture
+def rennes(fake_api):
+    script_site(fake_api, "rennes", {"parasilo": 4})
+    return OarSite(fake_api, "rennes")
+
+
+@pytest.fixture
+def nancy(fake_api):
+    script_site(fake_api, "nancy", {"gros": 2})
+    return OarSite(fake_api, "nancy", first_uid=500, nodes=["gros-1"])
+
+
+def args(**extra):
+    merged = dict(AUTH, name="exp", site="rennes", clusters=[{"name": "parasilo", "nodes": 2}], vlan="kavlan",
+                  types=["deploy"], walltime="2:00")
+    merged.update(extra)
+    return dict((k, v) for k, v in merged.items() if v is not None)
+
+
+def test_check_mode_reports_the_job_it_would_submit(fake_api, rennes):
+    result = ok(oar_job, args(), check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert result["jobs"][0]["uid"] is None
+    assert result["jobs"][0]["resources"] == "{cluster='parasilo'}/nodes=2+{type='kavlan'}/vlan=1,walltime=02:00:00"
+    assert result["diff"] == {"before": {"rennes": "absent"}, "after": {"rennes": "waiting"}}
+    assert not fake_api.requests("POST")
+
+
+def test_create_then_reuse_by_name(fake_api, rennes):
+    result = ok(oar_job, args())
+    assert result["changed"] is True
+    sent = fake_api.requests("POST", "/sites/rennes/jobs")[0].body
+    assert sent == {"name": "exp", "types": ["deploy"], "command": "sleep 31536000",
+                    "resources": "{cluster='parasilo'}/nodes=2+{type='kavlan'}/vlan=1,walltime=02:00:00"}
+    job = result["jobs"][0]
+    assert (job["uid"], job["state"], job["vlans"]) == (100, "running", ["4"])
+    assert job["nodes"] == ["parasilo-1.rennes.grid5000.fr", "parasilo-2.rennes.grid5000.fr"]
+    again = ok(oar_job, args())
+    assert again["changed"] is False and again["jobs"][0]["uid"] == 100
+    assert len(fake_api.requests("POST", "/sites/rennes/jobs")) == 1
+    check_again = ok(oar_job, args(), check_mode=True)
+    assert check_again["changed"] is False
+
+
+def test_absent_deletes_then_is_a_no_op(fake_api, rennes):
+    ok(oar_job, args())
+    check = ok(oar_job, args(state="absent"), check_mode=True)
+    assert check["changed"] is True and not fake_api.requests("DELETE")
+    gone = ok(oar_job, args(state="absent"), diff=True)
+    assert gone["changed"] is True
+    assert gone["diff"]["before"] == {"rennes": "running"}
+    assert len(fake_api.requests("DELETE", "/sites/rennes/jobs/100")) == 1
+    assert ok(oar_job, args(state="absent"))["changed"] is False
+
+
+def test_two_active_jobs_with_the_name_is_an_ambiguity_error(fake_api, rennes):
+    rennes.add(running_job(7, "rennes", ["parasilo-1"], name="exp"))
+    rennes.add(running_job(8, "rennes", ["parasilo-2"], name="exp", state="waiting"))
+    result = fails(oar_job, args())
+    assert "2 active jobs named 'exp' of jdoe at rennes (7, 8)" in result["msg"]
+    assert not fake_api.requests("POST")
+
+
+def test_another_users_job_with_the_name_is_not_adopted(fake_api, rennes):
+    rennes.add(running_job(7, "rennes", ["parasilo-1"], name="exp", user="asmith"))
+    result = ok(oar_job, args())
+    assert result["changed"] is True and result["jobs"][0]["uid"] == 100
+
+
+def test_multi_site_failure_rolls_back_created_jobs(fake_api, rennes, nancy):
+    nancy.submit_reply = Reply(400, text="Request to oarapi failed with status 400: There are not enough resources")
+    result = fails(oar_job, dict(AUTH, name="grid", sites=[
+        {"site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}]},
+        {"site": "nancy", "clusters": [{"name": "gros", "nodes": 1}]}]))
+    assert "submit job grid at nancy failed: POST /sites/nancy/jobs returned HTTP 400" in result["msg"]
+    assert "not enough resources" in result["msg"]
+    assert "rolled back the jobs this task had created: 100 at rennes" in result["msg"]
+    assert rennes.jobs[100]["state"] == "terminated"
+
+
+def test_multi_site_success_returns_each_site(fake_api, rennes, nancy):
+    result = ok(oar_job, dict(AUTH, name="grid", sites=[
+        {"site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}], "vlan": "kavlan-global"},
+        {"site": "nancy", "nodes": ["gros-1"], "subnet_prefix": 22}]))
+    assert [(j["site"], j["uid"]) for j in result["jobs"]] == [("rennes", 100), ("nancy", 500)]
+    assert fake_api.requests("POST", "/sites/nancy/jobs")[0].body["resources"] == \
+        "{network_address in ('gros-1.nancy.grid5000.fr')}/nodes=1+slash_22=1,walltime=01:00:00"
+    assert result["jobs"][1]["subnets"] == ["10.156.0.0/22", "10.156.4.0/22"]
+
+
+def test_wait_polls_until_running(fake_api, rennes, monkeypatch):
+    rennes.start_state = "waiting"
+    reads = []
+
+    def read(call):
+        reads.append(call)
+        if len(reads) >= 3:
+            rennes.jobs[100]["state"] = "running"
+        return Reply(200, rennes.jobs[100])
+    ok(oar_job, args(), check_mode=True)
+    fake_api.on("GET", "/sites/rennes/jobs/100", handler=read)
+    rennes._routes = lambda uid: None
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    result = ok(oar_job, args(wait=True, wait_timeout=60))
+    assert result["jobs"][0]["state"] == "running" and result["pending"] is False
+    assert len(reads) >= 3
+
+
+def test_raw_resources_and_reservation_are_sent_as_given(fake_api, rennes):
+    ok(oar_job, args(clusters=None, vlan=None, resources="{cluster='parasilo'}/nodes=1", reservation="2030-01-02 03:04",
+                     project="lab", queue="production"))
+    body = fake_api.requests("POST", "/sites/rennes/jobs")[0].body
+    assert body["resources"] == "{cluster='parasilo'}/nodes=1,walltime=02:00:00"
+    assert body["reservation"] == "2030-01-02 03:04:00"
+    assert (body["project"], body["queue"]) == ("lab", "production")
+    assert "command" not in body
+
+
+BAD_INPUTS = [
+    ("unknown site", dict(site="lile"), "unknown site 'lile'"),
+    ("unknown cluster", dict(clusters=[{"name": "paravance", "nodes": 1}]), "unknown cluster 'paravance' at rennes"),
+    ("more nodes than the cluster has", dict(clusters=[{"name": "parasilo", "nodes": 9}]), "9 nodes of cluster parasilo requested, it has 4"),
+    ("unknown named node", dict(clusters=None, nodes=["parasilo-12"]), "unknown node parasilo-12 at rennes"),
+    ("node of another site", dict(clusters=None, nodes=["gros-1.nancy"]), "node gros-1.nancy is not at site rennes"),
+    ("malformed walltime", dict(walltime="2h"), "walltime '2h' is malformed"),
+    ("zero walltime", dict(walltime="0:00"), "is zero"),
+    ("malformed reservation date", dict(reservation="tomorrow 8am"), "reservation date 'tomorrow 8am' is malformed"),
+    ("impossible reservation date", dict(reservation="2026-13-01 10:00:00"), "is malformed"),
+    ("subnet size out of range", dict(subnet_prefix=24), "subnet_prefix 24 is out of range"),
+    ("raw and structured resources", dict(resources="nodes=1"), "do not combine it with clusters, vlan"),
+    ("nothing to reserve", dict(clusters=None, vlan=None), "nothing to reserve"),
+    ("Slurm site", dict(site="bordeaux"), "site bordeaux is scheduled by slurm, not OAR"),
+    ("no credentials and no USER", dict(api_username=None, api_password=None), "cannot tell whose jobs"),
+    ("API refuses the job (422)", dict(), "HTTP 422: The job you are trying to submit is not valid"),
+]
+
+
+@pytest.mark.parametrize("label, extra, message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_is_refused_and_nothing_is_created(fake_api, rennes, monkeypatch, label, extra, message):
+    monkeypatch.delenv("USER", raising=False)
+    fake_api.on("GET", "/sites/lile", Reply(404, text="not found"))
+    fake_api.json("GET", "/sites", {"total": 2, "items": [{"uid": "rennes"}, {"uid": "bordeaux"}]})
+    fake_api.json("GET", "/sites/bordeaux", {"uid": "bordeaux", "scheduler": "slurm"})
+    fake_api.on("GET", "/sites/rennes/clusters/paravance/nodes", Reply(404, text="not found"))
+    if "422" in label:
+        rennes.submit_reply = Reply(422, text="The job you are trying to submit is not valid: bad types")
+    result = fails(oar_job, args(**extra))
+    assert message in result["msg"]
+    assert result["changed"] is False
+    assert rennes.jobs == {}

@@ -159,3 +159,36 @@ class OarSite:
     def delete(self, uid):
         self.jobs[uid]["state"] = "terminated"
         return Reply(202, text="")
+
+
+class KadeploySite:
+    """Stateful Kadeploy of one site: a deployment ends at the next listing; nodes in ``ko`` fail
+    that many times."""
+
+    def __init__(self, fake_api, site, ko=None):
+        self.site = site
+        self.deployments = []
+        self.ko = dict(ko or {})
+        self.clock = 1700000100
+        fake_api.on("POST", "/sites/%s/deployments" % site, handler=self.create)
+        fake_api.on("GET", "/sites/%s/deployments" % site, handler=self.list)
+
+    def create(self, call):
+        self.clock += 10
+        deployment = dict(call.body, uid="D-%d" % (len(self.deployments) + 1), status="processing",
+                          created_at=self.clock, user_uid="jdoe", site_uid=self.site)
+        self.deployments.append(deployment)
+        return Reply(201, deployment)
+
+    def list(self, call):
+        items = [dict(d) for d in self.deployments]
+        for deployment in self.deployments:
+            if deployment["status"] == "processing":
+                deployment["status"] = "terminated"
+                result = {}
+                for node in deployment["nodes"]:
+                    failing = self.ko.get(node, 0) > 0
+                    self.ko[node] = self.ko.get(node, 0) - 1
+                    result[node] = {"state": "KO" if failing else "OK"}
+                deployment["result"] = result
+        return Reply(200, {"total": len(items), "offset": 0, "items": items})

@@ -1,0 +1,262 @@
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Hosts, groups and variables of the g5k inventory, from the fetched API data (PRIVATE, pure).
+
+Public API (stable):
+
+- ``HostRecord``: ``name``, ``groups`` (list), ``variables`` (dict, already prefixed).
+- ``InventoryShape(hostnames="fqdn", address="name", proxy_jump=None, gateway_user=None,
+  prefix="g5k_", guest_address_offset=0)``: the user's choices.
+- ``build_inventory(data, shape, placement=None)`` -> ``(hosts, warnings)``: nodes of every job
+  (ordered by site, job, cluster, node number), then guests of ``placement`` (declaration order);
+  a name seen twice keeps its first host and adds a warning. Raises ``PlacementError`` when the
+  placement does not fit the jobs (unknown hypervisor, not enough subnet addresses).
+- ``group_name(text)``: a valid Ansible group name.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import PlacementError
+from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import (
+    ip_mac_pairs,
+    mac_for_ip,
+    site_network,
+    usable_count,
+)
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import (
+    DEFAULT_VLAN,
+    cluster_of,
+    local_vlan_gateway,
+    node_fqdn,
+    split_node_name,
+    vlan_hostname,
+)
+
+LOCAL_VLAN_TYPE = "kavlan-local"
+NODES_GROUP = "g5k_nodes"
+GUESTS_GROUP = "g5k_guests"
+HYPERVISORS_GROUP = "g5k_hypervisors"
+_INVALID_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
+_MIB = 1024 * 1024
+
+
+class HostRecord:
+    __slots__ = ("name", "groups", "variables")
+
+    def __init__(self, name, groups, variables):
+        self.name = name
+        self.groups = groups
+        self.variables = variables
+
+
+class InventoryShape:
+    def __init__(self, hostnames="fqdn", address="name", proxy_jump=None, gateway_user=None, prefix="g5k_",
+                 guest_address_offset=0):
+        self.hostnames = hostnames
+        self.address = address
+        self.proxy_jump = proxy_jump
+        self.gateway_user = gateway_user
+        self.prefix = prefix
+        self.guest_address_offset = guest_address_offset
+
+
+def group_name(text):
+    name = _INVALID_GROUP_CHARS.sub("_", str(text))
+    return "_" + name if name[:1].isdigit() else name
+
+
+def _node_key(short):
+    tail = short.rsplit("-", 1)[-1]
+    return (cluster_of(short), int(tail) if tail.isdigit() else 0, short)
+
+
+def _primary_adapter(node):
+    adapters = node.get("network_adapters") or []
+    mounted = [a for a in adapters if a.get("mounted")]
+    return mounted[0] if mounted else (adapters[0] if adapters else {})
+
+
+def _vlan_of(adapter, site_data):
+    if adapter.get("kavlan") and adapter.get("network_address"):
+        return str(site_data["interfaces"].get(adapter["network_address"], DEFAULT_VLAN))
+    return DEFAULT_VLAN
+
+
+def _ip_in_vlan(node, adapter, vlan):
+    if vlan == DEFAULT_VLAN:
+        return adapter.get("ip")
+    return ((node.get("kavlan") or {}).get(adapter.get("device")) or {}).get("kavlan-%s" % vlan)
+
+
+def _interfaces(node, site_data):
+    result = []
+    for adapter in node.get("network_adapters") or []:
+        if adapter.get("management") or not adapter.get("mac"):
+            continue
+        vlan = _vlan_of(adapter, site_data)
+        result.append({"device": adapter.get("device"), "name": adapter.get("name"), "mac": adapter.get("mac"),
+                       "mounted": bool(adapter.get("mounted")), "kavlan": bool(adapter.get("kavlan")),
+                       "vlan": vlan if adapter.get("ip") or vlan != DEFAULT_VLAN else None,
+                       "ip": _ip_in_vlan(node, adapter, vlan)})
+    return result
+
+
+def _jump_chain(shape, site, site_data, vlan, vlan_type):
+    chain = [shape.proxy_jump] if shape.proxy_jump else []
+    gateway = None
+    if vlan_type == LOCAL_VLAN_TYPE:
+        gateway = site_data["local_vlan_gateways"].get(vlan) if shape.address == "ip" else None
+        gateway = gateway or local_vlan_gateway(site, vlan)
+        chain.append("%s@%s" % (shape.gateway_user, gateway) if shape.gateway_user else gateway)
+    return chain, gateway
+
+
+def _node_record(shape, site, site_data, job, short):
+    p = shape.prefix
+    node = site_data["nodes"].get(short)
+    fqdn = node_fqdn(short, site)
+    name = fqdn if shape.hostnames == "fqdn" else short
+    warnings = []
+    if node is None:
+        warnings.append("%s (job %s at %s) is not in the Reference API: its address is its production name"
+                        % (fqdn, job.get("uid"), site))
+        node = {"network_adapters": []}
+    adapter = _primary_adapter(node)
+    vlan = _vlan_of(adapter, site_data)
+    vlan_type = "NULL" if vlan == DEFAULT_VLAN else site_data["vlan_types"].get(vlan)
+    ip = _ip_in_vlan(node, adapter, vlan)
+    address = ip if shape.address == "ip" and ip else vlan_hostname(short, site, vlan)
+    architecture = node.get("architecture") or {}
+    ram = (node.get("main_memory") or {}).get("ram_size")
+    variables = {
+        "ansible_host": address,
+        p + "site": site,
+        p + "cluster": cluster_of(short),
+        p + "node": short,
+        p + "fqdn": fqdn,
+        p + "job_uid": job.get("uid"),
+        p + "job_name": job.get("name"),
+        p + "vlan": vlan,
+        p + "vlan_type": vlan_type,
+        p + "ip": ip,
+        p + "mac": adapter.get("mac"),
+        p + "interfaces": _interfaces(node, site_data),
+        p + "cpus": architecture.get("nb_procs"),
+        p + "cores": architecture.get("nb_cores"),
+        p + "threads": architecture.get("nb_threads"),
+        p + "memory_mb": ram // _MIB if isinstance(ram, int) else None,
+        p + "virtualization": (node.get("supported_job_types") or {}).get("virtual") or None,
+    }
+    chain, gateway = _jump_chain(shape, site, site_data, vlan, vlan_type)
+    if gateway:
+        variables[p + "jump_host"] = gateway
+    if chain:
+        variables["ansible_ssh_common_args"] = "-o ProxyJump=%s" % ",".join(chain)
+    job_group = "job_%s" % (job.get("name") or job.get("uid"))
+    groups = [NODES_GROUP, "site_%s" % site, "cluster_%s" % cluster_of(short), job_group,
+              "vlan_%s" % vlan.lower()]
+    return HostRecord(name, [group_name(g) for g in groups], variables), warnings
+
+
+def _node_records(data, shape):
+    records, warnings = [], []
+    for site in sorted(data["sites"]):
+        site_data = data["sites"][site]
+        for job in site_data["jobs"]:
+            shorts = [split_node_name(n, site)[0] for n in job.get("assigned_nodes") or []]
+            for short in sorted(set(shorts), key=_node_key):
+                record, problems = _node_record(shape, site, site_data, job, short)
+                records.append(record)
+                warnings.extend(problems)
+    return records, warnings
+
+
+def _hypervisor_index(records, prefix):
+    """Names a placement may use for a node -> its record: FQDN, short name, short.site."""
+    index = {}
+    for record in records:
+        v = record.variables
+        for alias in (v[prefix + "fqdn"], v[prefix + "node"], "%s.%s" % (v[prefix + "node"], v[prefix + "site"])):
+            index.setdefault(alias, record)
+    return index
+
+
+def _guest_records(data, shape, placement, node_records, taken):
+    p = shape.prefix
+    index = _hypervisor_index(node_records, p)
+    unknown = sorted(set(g.hypervisor for g in placement.guests if g.hypervisor not in index))
+    if unknown:
+        raise PlacementError("the placement puts guests on %s, which no selected job holds (inventory nodes: %s)" % (
+            ", ".join(unknown[:5]), ", ".join(sorted(r.name for r in node_records)[:5]) or "none"))
+    by_site = {}
+    for guest in placement.guests:
+        by_site.setdefault(index[guest.hypervisor].variables[p + "site"], []).append(guest)
+    addresses = {}
+    for site, guests in by_site.items():
+        needing = [g for g in guests if not g.ip]
+        if not needing:
+            continue
+        subnets = sorted(set(s for job in data["sites"][site]["jobs"] for s in job.get("subnets") or []))
+        available = usable_count(subnets) - shape.guest_address_offset if subnets else 0
+        if available < len(needing):
+            raise PlacementError("%d guests are placed on nodes at %s but the jobs there reserved %s (%d usable "
+                                 "addresses after an offset of %d): reserve more subnets (slash_22=N)" % (
+                                     len(needing), site, ", ".join(subnets) or "no subnet", max(available, 0),
+                                     shape.guest_address_offset))
+        pairs = ip_mac_pairs(subnets, count=len(needing), offset=shape.guest_address_offset)
+        for guest, pair in zip(needing, pairs):
+            addresses[guest.name] = (pair["ip"], pair["mac"])
+    networks = {}
+    records, warnings = [], []
+    for guest in placement.guests:
+        if guest.name in taken:
+            warnings.append("guest %s has the name of another host of the inventory: skipped" % guest.name)
+            continue
+        taken.add(guest.name)
+        hypervisor = index[guest.hypervisor]
+        site = hypervisor.variables[p + "site"]
+        if site not in networks:
+            g5ksubnet = data["sites"][site]["site"].get("g5ksubnet")
+            networks[site] = site_network(g5ksubnet) if g5ksubnet else {}
+        ip, mac = addresses.get(guest.name) or (guest.ip, guest.mac or mac_for_ip(guest.ip))
+        variables = {
+            "ansible_host": ip,
+            p + "site": site,
+            p + "hypervisor": hypervisor.name,
+            p + "ip": ip,
+            p + "mac": mac,
+            p + "netmask": networks[site].get("netmask"),
+            p + "gateway": networks[site].get("gateway"),
+            p + "resources": guest.resources,
+        }
+        if "ansible_ssh_common_args" in hypervisor.variables:
+            variables["ansible_ssh_common_args"] = hypervisor.variables["ansible_ssh_common_args"]
+        records.append(HostRecord(guest.name, [GUESTS_GROUP], variables))
+        hypervisor.variables.setdefault(p + "guests", []).append(guest.name)
+        if HYPERVISORS_GROUP not in hypervisor.groups:
+            hypervisor.groups.append(HYPERVISORS_GROUP)
+            hypervisor.variables[p + "placement_capacity"] = placement.capacities.get(guest.hypervisor, [])
+    return records, warnings
+
+
+def build_inventory(data, shape, placement=None):
+    nodes, warnings = _node_records(data, shape)
+    hosts, seen = [], {}
+    for record in nodes:
+        if record.name in seen:
+            warnings.append("host %s is in job %s and in job %s: kept the first" % (
+                record.name, seen[record.name].variables.get(shape.prefix + "job_uid"),
+                record.variables.get(shape.prefix + "job_uid")))
+            continue
+        seen[record.name] = record
+        hosts.append(record)
+    if placement is not None and placement.guests:
+        guests, problems = _guest_records(data, shape, placement, hosts, set(seen))
+        hosts.extend(guests)
+        warnings.extend(problems)
+    return hosts, warnings

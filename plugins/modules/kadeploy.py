@@ -1,0 +1,319 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: g5k.testbed contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: kadeploy
+short_description: Deploy an environment on Grid'5000 nodes with Kadeploy, optionally into a VLAN
+version_added: 0.1.0
+description:
+  - Replaces C(kadeploy3 -e ENV -f NODES -k [--vlan N]).
+  - Idempotent per job, environment and nodes - a node whose latest deployment of O(environment)
+    during the current job ended OK is not deployed again, unless O(force=true).
+  - Nodes whose deployment ended KO are deployed again, up to O(max_attempts) deployments per node;
+    nodes still KO after that fail the task, with every node's result returned.
+  - One deployment per site, with all the nodes that need it.
+  - With O(wait=true) (default) the task waits until no node is being deployed; the play output
+    shows the deployment status and elapsed time (action plugin).
+  - The nodes must belong to a running job of the user with the C(deploy) type.
+author:
+  - g5k.testbed contributors
+extends_documentation_fragment:
+  - g5k.testbed.api
+  - g5k.testbed.api.action_group
+  - g5k.testbed.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reports which nodes would be deployed (RV(would_deploy)).
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+    details: Not with O(force=true), which deploys every time.
+options:
+  nodes:
+    description: Nodes to deploy, short names (with O(site)), V(node.site) or FQDNs.
+    type: list
+    elements: str
+    required: true
+  site:
+    description: Site of nodes given by short name.
+    type: str
+  environment:
+    description: Environment name (V(debian12-nfs)), V(name@owner), or the URL of an environment description.
+    type: str
+    required: true
+  version:
+    description: Environment version; the latest when unset.
+    type: int
+  key:
+    description: SSH public key (content or an http(s) URL) to install for root.
+    type: str
+    no_log: false
+  key_file:
+    description: File (on the host running the module) holding the SSH public key to install.
+    type: path
+    no_log: false
+  vlan:
+    description: Deploy the nodes straight into this VLAN (their primary interface stays in it).
+    type: str
+  job_id:
+    description:
+      - OAR job holding the nodes (at their site). Found among the user's running jobs when unset.
+    type: int
+  force:
+    description: Deploy even nodes already deployed with O(environment) in this job.
+    type: bool
+    default: false
+  max_attempts:
+    description: Deployments per node before a KO node is given up.
+    type: int
+    default: 3
+  wait:
+    description: Wait until the deployments are over (and KO nodes redeployed).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait before failing.
+    type: int
+    default: 1800
+seealso:
+  - module: g5k.testbed.oar_job
+  - module: g5k.testbed.kavlan_vlan
+"""
+
+EXAMPLES = r"""
+- name: Deploy Debian into the job's VLAN (kadeploy3 -f $OAR_NODEFILE -k -a --vlan 4)
+  g5k.testbed.kadeploy:
+    nodes: "{{ job.jobs[0].nodes }}"
+    environment: debian12-nfs
+    key_file: ~/.ssh/id_ed25519.pub
+    vlan: "{{ job.jobs[0].vlans[0] }}"
+  register: deployed
+
+- name: Redeploy whatever the nodes run
+  g5k.testbed.kadeploy:
+    nodes: [parasilo-1, parasilo-2]
+    site: rennes
+    environment: debian12-min
+    force: true
+"""
+
+RETURN = r"""
+nodes:
+  description: Per node (FQDN), the state of its latest deployment of O(environment) in the job.
+  returned: success
+  type: dict
+  sample:
+    parasilo-1.rennes.grid5000.fr: {state: OK, attempts: 1, deployment: D-967b6741}
+would_deploy:
+  description: Nodes deployed (or, in check mode, that would be deployed) by this task run.
+  returned: success
+  type: list
+  elements: str
+  sample: ["parasilo-2.rennes.grid5000.fr"]
+deployments:
+  description: Uids of the deployments this task created.
+  returned: success
+  type: list
+  elements: str
+  sample: ["D-967b6741-5bde-4023-a071-a4cf28da4d"]
+ok_nodes:
+  description: Nodes whose deployment ended OK.
+  returned: success
+  type: list
+  elements: str
+  sample: ["parasilo-1.rennes.grid5000.fr"]
+failed_nodes:
+  description: Nodes still KO after O(max_attempts) deployments.
+  returned: success
+  type: list
+  elements: str
+  sample: []
+pending:
+  description: True while a node is being deployed or waits for a new attempt.
+  returned: success
+  type: bool
+  sample: false
+api_requests:
+  description: Number of HTTP requests the task sent.
+  returned: always
+  type: int
+  sample: 6
+"""
+
+import os
+from collections import OrderedDict
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError, path_of
+from ansible_collections.g5k.testbed.plugins.module_utils.deployments import deployment_matches, node_states
+from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
+from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user
+from ansible_collections.g5k.testbed.plugins.module_utils.polling import poll_until
+from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import node_fqdn, split_node_name
+
+
+def read_key(params):
+    if params["key_file"]:
+        try:
+            with open(os.path.expanduser(params["key_file"])) as handle:
+                return handle.read().strip()
+        except (IOError, OSError) as exc:
+            raise G5kInputError("cannot read key_file %s: %s" % (params["key_file"], exc))
+    return params["key"]
+
+
+def job_of(client, site, user, job_id, fqdns):
+    if job_id is not None:
+        job = client.get(path_of("sites", site, "jobs", job_id), "read job %s at %s" % (job_id, site), missing_ok=True)
+        if job is None:
+            raise G5kInputError("job %s does not exist at %s" % (job_id, site))
+        if user and job.get("user") not in (None, user):
+            raise G5kInputError("job %s at %s belongs to %s, not to %s" % (job_id, site, job.get("user"), user))
+    else:
+        jobs = [j for j in active_jobs(client, site, user) if set(fqdns) & set(j.get("assigned_nodes") or [])]
+        if not jobs:
+            raise G5kInputError("no active job of %s at %s holds %s" % (user, site, ", ".join(fqdns)))
+        if len(jobs) > 1:
+            raise G5kInputError("the nodes are spread over jobs %s at %s: give job_id" % (
+                ", ".join(str(j["uid"]) for j in jobs), site))
+        job = jobs[0]
+    missing = sorted(set(fqdns) - set(job.get("assigned_nodes") or []))
+    if missing:
+        raise G5kInputError("nodes not in job %s at %s: %s" % (job["uid"], site, ", ".join(missing)))
+    if job.get("state") != "running":
+        raise G5kInputError("job %s at %s is %s, not running" % (job["uid"], site, job.get("state")))
+    if "deploy" not in (job.get("types") or []):
+        raise G5kInputError("job %s at %s is not a deploy job: reserve it with types: [deploy]" % (job["uid"], site))
+    return job
+
+
+def prepare(client, params):
+    catalog = ReferenceCatalog(client)
+    user = api_user(client)
+    grouped = OrderedDict()
+    for name in params["nodes"]:
+        try:
+            short, site = split_node_name(name, params["site"])
+        except ValueError as exc:
+            raise G5kInputError(str(exc))
+        grouped.setdefault(site, [])
+        fqdn = node_fqdn(short, site)
+        if fqdn not in grouped[site]:
+            grouped[site].append(fqdn)
+    plans = []
+    for site, fqdns in grouped.items():
+        catalog.oar_site(site, "Kadeploy")
+        if params["vlan"] is not None and str(params["vlan"]) not in catalog.vlan_kinds(site):
+            raise G5kInputError("VLAN %s does not exist at %s" % (params["vlan"], site))
+        for fqdn in fqdns:
+            catalog.node(site, fqdn.split(".")[0])
+        plans.append({"site": site, "fqdns": fqdns, "job": job_of(client, site, user, params["job_id"], fqdns)})
+    return user, plans
+
+
+def step(module, client, user, plans, key, force):
+    """Read the nodes' deployment state, start the deployments that are due; returns the summary."""
+    params = module.params
+    summary = {"nodes": {}, "would_deploy": [], "deployments": [], "changed": False, "before": {}}
+    for plan in plans:
+        history = [d for d in client.list_items(path_of("sites", plan["site"], "deployments"),
+                                                "list deployments at %s" % plan["site"], {"user": user})
+                   if deployment_matches(d, params["environment"], params["version"], params["vlan"],
+                                         plan["job"].get("started_at"))]
+        states = node_states(history, plan["fqdns"])
+        summary["before"].update((f, s["state"]) for f, s in states.items())
+        if force:
+            due = [f for f in plan["fqdns"] if states[f]["state"] != "deploying"]
+        else:
+            due = [f for f in plan["fqdns"] if states[f]["state"] == "none"
+                   or (states[f]["state"] == "KO" and states[f]["attempts"] < params["max_attempts"])]
+        if due and not module.check_mode:
+            body = {"nodes": due, "environment": params["environment"]}
+            if params["version"] is not None:
+                body["version"] = params["version"]
+            if key:
+                body["key"] = key
+            if params["vlan"] is not None:
+                body["vlan"] = int(params["vlan"]) if str(params["vlan"]).isdigit() else params["vlan"]
+            created = client.post(path_of("sites", plan["site"], "deployments"), body,
+                                  "deploy %s on %d nodes at %s" % (params["environment"], len(due), plan["site"])) or {}
+            summary["deployments"].append(created.get("uid"))
+            for fqdn in due:
+                states[fqdn] = {"state": "deploying", "attempts": states[fqdn]["attempts"] + 1,
+                                "deployment": created.get("uid")}
+        summary["would_deploy"].extend(due)
+        summary["changed"] = summary["changed"] or bool(due)
+        summary["nodes"].update(states)
+    nodes = summary["nodes"]
+    summary["ok_nodes"] = sorted(f for f, s in nodes.items() if s["state"] == "OK")
+    summary["failed_nodes"] = sorted(f for f, s in nodes.items()
+                                     if s["state"] == "KO" and s["attempts"] >= params["max_attempts"])
+    summary["pending"] = any(s["state"] == "deploying" or (s["state"] in ("none", "KO") and f not in summary["failed_nodes"])
+                             for f, s in nodes.items())
+    return summary
+
+
+def work(module, client):
+    params = module.params
+    if params["max_attempts"] < 1:
+        raise G5kInputError("max_attempts must be at least 1")
+    key = read_key(params)
+    user, plans = prepare(client, params)
+    result = step(module, client, user, plans, key, params["force"])
+    before = result.pop("before")
+    changed, deployed, created = result["changed"], list(result["would_deploy"]), list(result["deployments"])
+    if params["wait"] and not module.check_mode and result["pending"]:
+        def again():
+            latest = step(module, client, user, plans, key, False)
+            latest.pop("before")
+            deployed.extend(latest["would_deploy"])
+            created.extend(latest["deployments"])
+            return latest
+        result, finished = poll_until(again, lambda r: not r["pending"], params["wait_timeout"], interval=10,
+                                      sleep=client.sleep)
+        if not finished:
+            raise G5kInputError("timeout after %ss waiting for the deployments %s" % (params["wait_timeout"], ", ".join(created)))
+    result.update(changed=changed or bool(created), would_deploy=sorted(set(deployed)), deployments=created)
+    if result["failed_nodes"]:
+        result["msg"] = "nodes still KO after %d deployments: %s" % (params["max_attempts"], ", ".join(result["failed_nodes"]))
+        module.fail_json(**result)
+    if module._diff:
+        result["diff"] = {"before": before, "after": dict(
+            (f, "deployed with %s" % params["environment"] if f in result["would_deploy"] else before[f]) for f in before)}
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=module_argument_spec(
+            nodes=dict(type="list", elements="str", required=True),
+            site=dict(type="str"),
+            environment=dict(type="str", required=True),
+            version=dict(type="int"),
+            key=dict(type="str", no_log=False),
+            key_file=dict(type="path", no_log=False),
+            vlan=dict(type="str"),
+            job_id=dict(type="int"),
+            force=dict(type="bool", default=False),
+            max_attempts=dict(type="int", default=3),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=1800),
+        ),
+        mutually_exclusive=[("key", "key_file")],
+        supports_check_mode=True,
+    )
+    run_task(module, lambda client: work(module, client))
+
+
+if __name__ == "__main__":
+    main()

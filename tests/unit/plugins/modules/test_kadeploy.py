@@ -1,0 +1,117 @@
+"""kadeploy against a scripted Kadeploy: deploy, no-op, force, bounded redeploy of KO nodes, errors."""
+
+import pytest
+
+from ansible_collections.g5k.testbed.plugins.modules import kadeploy
+from g5k_fake_api import BASE, Reply
+from g5k_module_runner import fails, ok
+from g5k_reference import KadeploySite, running_job, script_jobs, script_site
+
+AUTH = {"api_uri": BASE, "api_username": "jdoe", "api_password": "pw"}
+N1, N2 = "parasilo-1.rennes.grid5000.fr", "parasilo-2.rennes.grid5000.fr"
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def deploy_job(**extra):
+    job = running_job(100, "rennes", ["parasilo-1", "parasilo-2"], vlans=["4"])
+    job["types"] = ["deploy"]
+    job.update(extra)
+    return job
+
+
+@pytest.fixture
+def rennes(fake_api):
+    script_site(fake_api, "rennes", {"parasilo": 4})
+    script_jobs(fake_api, "rennes", [deploy_job()])
+    fake_api.json("GET", "/sites/rennes/jobs/100", deploy_job())
+    return KadeploySite(fake_api, "rennes")
+
+
+def args(**extra):
+    merged = dict(AUTH, nodes=["parasilo-1", "parasilo-2"], site="rennes", environment="debian12-nfs",
+                  key="ssh-ed25519 AAAA test@host", vlan="4")
+    merged.update(extra)
+    return dict((k, v) for k, v in merged.items() if v is not None)
+
+
+def test_check_mode_says_what_would_be_deployed(fake_api, rennes):
+    result = ok(kadeploy, args(), check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert result["would_deploy"] == [N1, N2]
+    assert result["diff"]["after"][N1] == "deployed with debian12-nfs"
+    assert not fake_api.requests("POST")
+
+
+def test_deploy_waits_then_second_run_is_a_no_op(fake_api, rennes):
+    result = ok(kadeploy, args())
+    assert result["changed"] is True
+    body = fake_api.requests("POST", "/sites/rennes/deployments")[0].body
+    assert body == {"nodes": [N1, N2], "environment": "debian12-nfs", "key": "ssh-ed25519 AAAA test@host", "vlan": 4}
+    assert result["ok_nodes"] == [N1, N2] and result["failed_nodes"] == []
+    assert result["nodes"][N1] == {"state": "OK", "attempts": 1, "deployment": "D-1"}
+    again = ok(kadeploy, args())
+    assert again["changed"] is False and again["would_deploy"] == []
+    assert len(fake_api.requests("POST")) == 1
+    assert ok(kadeploy, args(), check_mode=True)["changed"] is False
+
+
+def test_another_environment_or_force_deploys_again(fake_api, rennes):
+    ok(kadeploy, args())
+    assert ok(kadeploy, args(environment="debian12-min"))["changed"] is True
+    forced = ok(kadeploy, args(force=True))
+    assert forced["changed"] is True and forced["deployments"] == ["D-3"]
+
+
+def test_ko_nodes_are_redeployed_a_bounded_number_of_times(fake_api, rennes):
+    rennes.ko = {N2: 1}
+    result = ok(kadeploy, args())
+    bodies = [c.body["nodes"] for c in fake_api.requests("POST", "/sites/rennes/deployments")]
+    assert bodies == [[N1, N2], [N2]]
+    assert result["nodes"][N2]["attempts"] == 2 and result["nodes"][N2]["state"] == "OK"
+
+
+def test_nodes_still_ko_after_max_attempts_fail_with_per_node_results(fake_api, rennes):
+    rennes.ko = {N2: 5}
+    result = fails(kadeploy, args(max_attempts=2))
+    assert "nodes still KO after 2 deployments: " + N2 in result["msg"]
+    assert result["ok_nodes"] == [N1]
+    assert len(fake_api.requests("POST")) == 2
+
+
+def test_key_file_is_read(fake_api, rennes, tmp_path):
+    key = tmp_path / "id.pub"
+    key.write_text("ssh-rsa BBBB me@laptop\n")
+    ok(kadeploy, args(key=None, key_file=str(key)))
+    assert fake_api.requests("POST")[0].body["key"] == "ssh-rsa BBBB me@laptop"
+
+
+def test_deployment_error_from_the_api_is_reported(fake_api, rennes):
+    fake_api.on("POST", "/sites/rennes/deployments",
+                Reply(400, text="Cannot launch deployment: Invalid environment specification -- nope"))
+    result = fails(kadeploy, args())
+    assert "POST /sites/rennes/deployments returned HTTP 400: Cannot launch deployment" in result["msg"]
+
+
+BAD_INPUTS = [
+    ("node outside the job", dict(nodes=["parasilo-3"]), "no active job of jdoe at rennes holds"),
+    ("job id that does not exist", dict(job_id=999), "job 999 does not exist at rennes"),
+    ("job of another user", dict(job_id=101), "belongs to asmith"),
+    ("job without the deploy type", dict(job_id=102), "not a deploy job"),
+    ("VLAN the site does not have", dict(vlan="40"), "VLAN 40 does not exist at rennes"),
+    ("unreadable key file", dict(key=None, key_file="/nonexistent/id.pub"), "cannot read key_file"),
+    ("max_attempts below one", dict(max_attempts=0), "max_attempts must be at least 1"),
+]
+
+
+@pytest.mark.parametrize("label, extra, message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_is_refused_before_deploying(fake_api, rennes, label, extra, message):
+    fake_api.on("GET", "/sites/rennes/jobs/999", Reply(404, text="Couldn't find OAR::Job with 'job_id'=999"))
+    fake_api.json("GET", "/sites/rennes/jobs/101", deploy_job(uid=101, user="asmith"))
+    fake_api.json("GET", "/sites/rennes/jobs/102", deploy_job(uid=102, types=[]))
+    result = fails(kadeploy, args(**extra))
+    assert message in result["msg"]
+    assert not fake_api.requests("POST")

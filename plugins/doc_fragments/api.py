@@ -15,7 +15,7 @@ options:
   api_uri:
     description:
       - Root of the Grid'5000 REST API, including the version (C(/stable)).
-      - Resolved in this order: this option, environment variable E(G5K_API_URI), key C(uri) of the
+      - Resolved from this option, then environment variable E(G5K_API_URI), then key C(uri) of the
         python-grid5000 configuration file, then the default V(https://api.grid5000.fr/stable).
       - Point it at the emulated site (for example V(http://127.0.0.1:8000/stable)) to work offline.
     type: str

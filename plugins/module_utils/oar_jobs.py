@@ -11,6 +11,8 @@ Public API (stable):
 - ``active_jobs(client, site, user, name=None)``: the user's jobs in an active state.
 - ``find_job_by_name(client, site, user, name)``: the one active job with that name, ``None``, or
   ``G5kInputError`` when several match (never pick one silently).
+- ``read_job(client, site, job_id)``: the job, or ``G5kInputError`` naming it when it does not exist.
+- ``held_resources(client, site, user)`` -> ``(node FQDNs, VLAN ids)`` of the user's active jobs there.
 - ``job_summary(site, job)`` -> ``{"site", "uid", "name", "state", "nodes", "vlans", "subnets",
   "started_at", "walltime"}`` with sorted lists and VLAN ids as strings.
 """
@@ -64,3 +66,20 @@ def job_summary(site, job):
         "started_at": job.get("started_at"),
         "walltime": job.get("walltime"),
     }
+
+
+def read_job(client, site, job_id):
+    """The job document; ``G5kInputError`` when the site has no such job."""
+    job = client.get(path_of("sites", site, "jobs", job_id), "read job %s at %s" % (job_id, site), missing_ok=True)
+    if job is None:
+        raise G5kInputError("job %s does not exist at %s" % (job_id, site))
+    return job
+
+
+def held_resources(client, site, user):
+    """``(node FQDNs, VLAN ids)`` held by the user's active jobs at the site: one listing."""
+    nodes, vlans = set(), set()
+    for job in active_jobs(client, site, user):
+        nodes.update(job.get("assigned_nodes") or [])
+        vlans.update(str(v) for v in (job.get("resources_by_type") or {}).get("vlans") or [])
+    return nodes, vlans

@@ -11,6 +11,7 @@ Public API (stable):
 - ``ip_mac_pairs(cidrs, count=None, offset=0)`` -> ``[{"ip", "mac"}]``: the slice
   ``[offset, offset+count)`` of the usable addresses of the blocks, in block order, computed
   arithmetically so asking for 10 addresses of a /18 does not walk 16k of them.
+- ``merged_cidrs(cidrs)`` -> the fewest CIDRs covering the blocks (``g5k-subnets -sp``).
 - ``site_network(g5ksubnet)`` -> ``{"network", "netmask", "prefix", "gateway", "broadcast"}`` of the
   site's /14, which is what every VM of a reserved subnet uses.
 """
@@ -36,7 +37,12 @@ def mac_for_ip(ip):
 
 
 def _blocks(cidrs):
-    blocks = [netaddr.IPNetwork(str(c)) for c in cidrs]
+    blocks = []
+    for cidr in cidrs:
+        try:
+            blocks.append(netaddr.IPNetwork(str(cidr)))
+        except netaddr.AddrFormatError:  # not a ValueError: callers expect one
+            raise ValueError("%r is not an IPv4 CIDR such as 10.156.4.0/22" % (cidr,))
     return sorted(blocks, key=lambda b: (int(b.network), b.prefixlen))
 
 
@@ -80,3 +86,7 @@ def site_network(g5ksubnet):
         "gateway": g5ksubnet.get("gateway"),
         "broadcast": str(net.broadcast),
     }
+
+
+def merged_cidrs(cidrs):
+    return [str(n) for n in netaddr.cidr_merge(_blocks(cidrs))]

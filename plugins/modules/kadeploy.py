@@ -156,7 +156,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError, path_of
 from ansible_collections.g5k.testbed.plugins.module_utils.deployments import deployment_matches, node_states
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
-from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user
+from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user, read_job
 from ansible_collections.g5k.testbed.plugins.module_utils.polling import poll_until
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import node_fqdn, split_node_name
@@ -174,9 +174,7 @@ def read_key(params):
 
 def job_of(client, site, user, job_id, fqdns):
     if job_id is not None:
-        job = client.get(path_of("sites", site, "jobs", job_id), "read job %s at %s" % (job_id, site), missing_ok=True)
-        if job is None:
-            raise G5kInputError("job %s does not exist at %s" % (job_id, site))
+        job = read_job(client, site, job_id)
         if user and job.get("user") not in (None, user):
             raise G5kInputError("job %s at %s belongs to %s, not to %s" % (job_id, site, job.get("user"), user))
     else:

@@ -180,7 +180,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.kavlan_api import (
     set_membership,
 )
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
-from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user
+from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import api_user, held_resources
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import (
     ReferenceCatalog,
     interface_api_name,
@@ -220,12 +220,7 @@ def nodes_by_site(names, default_site):
 
 def check_rights(client, site, user, vlan, kind, fqdns):
     """Refuse, before any change, nodes outside the user's jobs and VLANs the user does not hold."""
-    jobs = active_jobs(client, site, user)
-    owned = set()
-    held = set()
-    for job in jobs:
-        owned.update(job.get("assigned_nodes") or [])
-        held.update(str(v) for v in (job.get("resources_by_type") or {}).get("vlans") or [])
+    owned, held = held_resources(client, site, user)
     foreign = sorted(set(fqdns) - owned)
     if foreign:
         raise G5kInputError("nodes not in an active job of %s at %s (another user's, or not reserved): %s" % (

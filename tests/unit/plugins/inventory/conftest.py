@@ -1,0 +1,72 @@
+"""Running the g5k inventory plugin for real (plugin loader, option parsing, InventoryData) against
+the scripted API of tests/unit/g5k_fake_api.py."""
+
+import os
+
+import pytest
+import yaml
+
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import init_plugin_loader, inventory_loader
+
+from g5k_fake_api import BASE, Reply
+
+COLLECTIONS = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".build", "collections"))
+AUTH = {"api_uri": BASE, "api_username": "jdoe", "api_password": "pw", "api_retries": 0}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plugin_loader():
+    init_plugin_loader([COLLECTIONS])
+
+
+class InventoryRun:
+    """Write an inventory file, parse it as ansible-inventory would, expose hosts/groups/vars."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+
+    def write(self, config, name="test.g5k.yml"):
+        path = self.tmp_path / name
+        path.write_text(yaml.safe_dump(dict({"plugin": "g5k.testbed.g5k"}, **config)))
+        return str(path)
+
+    def __call__(self, config, cache=True, name="test.g5k.yml", auth=True):
+        path = self.write(dict(AUTH, **config) if auth else config, name)
+        inventory = InventoryData()
+        plugin = inventory_loader.get("g5k.testbed.g5k")
+        assert plugin.verify_file(path)
+        plugin.parse(inventory, DataLoader(), path, cache=cache)
+        return Parsed(inventory)
+
+
+class Parsed:
+    def __init__(self, inventory):
+        self.inventory = inventory
+
+    @property
+    def hosts(self):
+        return sorted(self.inventory.hosts)
+
+    def vars(self, host):
+        return self.inventory.get_host(host).vars
+
+    def group(self, name):
+        group = self.inventory.groups.get(name)
+        return None if group is None else sorted(h.name for h in group.get_hosts())
+
+
+@pytest.fixture
+def run_inventory(tmp_path):
+    return InventoryRun(tmp_path)
+
+
+def script_gateway(fake_api, site, vlan, ip):
+    fake_api.json("GET", "/sites/%s/servers/kavlan-%s" % (site, vlan),
+                  {"uid": "kavlan-%s" % vlan, "network_adapters": {"default": {"ip": ip}}})
+
+
+def script_sites_list(fake_api, sites):
+    fake_api.on("GET", "/sites", handler=lambda call: Reply(200, {
+        "total": len(sites), "offset": 0, "items": [{"uid": s, "scheduler": sched} for s, sched in sites]}))

@@ -11,6 +11,7 @@ import sys
 COMMANDS = {
     # name: module
     "image": "g5k_emulator.fabric.image_command",
+    "serve": "g5k_emulator.serve_command",
     "up": "g5k_emulator.fabric.up_command",
     "down": "g5k_emulator.fabric.down_command",
     "status": "g5k_emulator.fabric.status_command",

@@ -6,6 +6,7 @@ so a bad file stops the emulator with a message that names the key to fix.
 from __future__ import annotations
 
 import dataclasses
+import zoneinfo
 from pathlib import Path
 
 import yaml
@@ -57,6 +58,11 @@ class Config:
     sites: tuple[SiteConfig, ...]
     deployment_delay: float
     faults: Faults
+    # Seconds a job spends in `launching` before `running`, and a deleted job before it ends.
+    launch_delay: float = 1.0
+    delete_delay: float = 0.5
+    # OAR reads reservation dates in the platform's local time.
+    timezone: str = "Europe/Paris"
 
     def site(self, uid: str) -> SiteConfig | None:
         return next((s for s in self.sites if s.uid == uid), None)
@@ -99,7 +105,8 @@ def _parse_site(uid: str, raw: dict) -> SiteConfig:
     return SiteConfig(uid=str(uid), scheduler=scheduler, clusters=tuple(clusters))
 
 
-def parse(raw: dict) -> Config:
+def parse(raw: dict, base_dir: str | Path | None = None) -> Config:
+    """Check a configuration mapping; `base_dir` resolves a relative `users_file`."""
     if not isinstance(raw, dict):
         raise ConfigError("the configuration must be a YAML mapping")
     api = raw.get("api", {}) or {}
@@ -113,20 +120,75 @@ def parse(raw: dict) -> Config:
         plan_sites(sites)
     except ValueError as exc:
         raise ConfigError(f"sites: {exc}") from exc
-    faults_raw = raw.get("faults", {}) or {}
-    unknown = set(faults_raw) - {f.name for f in dataclasses.fields(Faults)}
-    if unknown:
-        raise ConfigError(f"faults: unknown keys {sorted(unknown)}")
-    faults = Faults(**{**faults_raw,
-                       "nodes_not_booting": tuple(faults_raw.get("nodes_not_booting", []) or [])})
+    if raw.get("users_file"):
+        users.extend(read_users_file(Path(base_dir or ".") / raw["users_file"]))
+    timezone = str(raw.get("timezone", "Europe/Paris"))
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"timezone: unknown time zone {timezone!r}") from exc
     return Config(
         host=str(api.get("host", "127.0.0.1")),
         port=int(api.get("port", 8000)),
         users=tuple(users),
         sites=sites,
-        deployment_delay=float(raw.get("deployment_delay", 2.0)),
-        faults=faults,
+        deployment_delay=_seconds(raw, "deployment_delay", 2.0),
+        faults=faults_from_mapping(raw.get("faults", {}) or {}),
+        launch_delay=_seconds(raw, "launch_delay", 1.0),
+        delete_delay=_seconds(raw, "delete_delay", 0.5),
+        timezone=timezone,
     )
+
+
+def _seconds(raw: dict, key: str, default: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError(f"{key}: expected a number of seconds >= 0, got {value!r}")
+    return float(value)
+
+
+def faults_from_mapping(raw: dict, base: Faults | None = None) -> Faults:
+    """Faults from a mapping (config file or the runtime control endpoint), type-checked;
+    keys not given keep their value from `base`."""
+    if not isinstance(raw, dict):
+        raise ConfigError("faults: expected a mapping")
+    fields = {f.name: f for f in dataclasses.fields(Faults)}
+    unknown = set(raw) - set(fields)
+    if unknown:
+        raise ConfigError(f"faults: unknown keys {sorted(unknown)} (known: {sorted(fields)})")
+    values = dataclasses.asdict(base or Faults())
+    for key, value in raw.items():
+        expected = type(values[key])
+        if key == "nodes_not_booting":
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ConfigError("faults.nodes_not_booting: expected a list of node names")
+            value = tuple(value)
+        elif expected is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = float(value)
+        elif not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
+            raise ConfigError(f"faults.{key}: expected {expected.__name__}, got {value!r}")
+        if expected in (int, float) and value < 0:
+            raise ConfigError(f"faults.{key}: expected a value >= 0, got {value!r}")
+        values[key] = value
+    return Faults(**values)
+
+
+def read_users_file(path: Path) -> list[User]:
+    """A users file: one `login:password` per line; blank lines and `#` comments ignored."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"users_file: cannot read {path}: {exc.strerror}") from exc
+    users = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        login, sep, password = line.partition(":")
+        if not sep or not login or not password:
+            raise ConfigError(f"users_file {path}:{number}: expected login:password")
+        users.append(User(login=login, password=password))
+    return users
 
 
 def load(path: str | Path | None = None) -> Config:
@@ -137,4 +199,4 @@ def load(path: str | Path | None = None) -> Config:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
-    return parse(raw)
+    return parse(raw, base_dir=path.parent)

@@ -1,0 +1,34 @@
+"""HTTP Basic authentication against the configured users; anonymous requests are allowed
+(reads work anonymously on the platform; writes then get 403)."""
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+
+from fastapi import Request
+
+from .errors import ApiError
+
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="Grid5000 API (emulated)"'}
+
+
+def current_user(request: Request) -> str | None:
+    """The authenticated login, None when anonymous; 401 for wrong or malformed credentials."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise ApiError(401, f"Unsupported authentication scheme '{scheme}': use HTTP Basic", CHALLENGE)
+    try:
+        login, sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        sep = ""
+    if not sep:
+        raise ApiError(401, "Malformed HTTP Basic credentials", CHALLENGE)
+    users = request.app.state.platform.users
+    expected = users.get(login)
+    if expected is None or not hmac.compare_digest(expected.encode(), password.encode()):
+        raise ApiError(401, "Authentication failed: wrong login or password", CHALLENGE)
+    return login

@@ -1,0 +1,162 @@
+"""OAR job states moved by time: waiting -> launching -> running -> terminated | error.
+
+`advance(platform)` applies every transition due at the platform's current time; a background
+ticker calls it a few times a second and every API handler calls it before answering, so
+what a client reads is always up to date. Ending a job releases its resources and, as OAR's
+epilogue does, puts its nodes and the members of its VLANs back into the production VLAN.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+
+from .allocation import Unsatisfiable, allocate
+from .resource_request import ResourceError, parse
+from .vlan_catalogue import DEFAULT, global_vlan_owner
+
+log = logging.getLogger(__name__)
+
+TERMINAL = ("terminated", "error")
+ACTIVE = ("waiting", "launching", "running")
+
+
+def busy_resources(db, site: str, start: float, end: float, exclude: int | None = None) -> set:
+    """(kind, value) pairs held by other non-terminal jobs over a window overlapping [start, end)."""
+    rows = db.execute(
+        "SELECT h.kind, h.value FROM holdings h JOIN jobs j ON j.uid = h.job_uid "
+        "WHERE j.site = ? AND j.state NOT IN ('terminated', 'error') AND j.scheduled_at IS NOT NULL "
+        "AND j.scheduled_at < ? AND j.scheduled_at + j.walltime > ? AND j.uid != ?",
+        (site, end, start, -1 if exclude is None else exclude))
+    return {(r["kind"], r["value"]) for r in rows}
+
+
+def holdings(db, job_uid: int) -> dict[str, list[str]]:
+    held: dict[str, list[str]] = {"node": [], "vlan": [], "subnet": []}
+    for row in db.execute("SELECT kind, value FROM holdings WHERE job_uid = ? ORDER BY position",
+                          (job_uid,)):
+        held[row["kind"]].append(row["value"])
+    return held
+
+
+def hold(db, job_uid: int, site: str, allocation: dict[str, list[str]]) -> None:
+    position = 0
+    for kind in ("node", "vlan", "subnet"):
+        for value in allocation[kind]:
+            db.execute("INSERT INTO holdings (job_uid, site, kind, value, position) VALUES (?, ?, ?, ?, ?)",
+                       (job_uid, site, kind, value, position))
+            position += 1
+
+
+def add_event(db, job, kind: str, description: str, now: float) -> None:
+    events = json.loads(job["events"])
+    events.append({"type": kind, "description": description, "date": int(now), "to_check": "NO"})
+    db.execute("UPDATE jobs SET events = ? WHERE uid = ?", (json.dumps(events), job["uid"]))
+
+
+def end_job(platform, db, job, state: str, now: float, event: tuple[str, str] | None = None) -> None:
+    exit_code = 0 if state == "terminated" else None
+    db.execute("UPDATE jobs SET state = ?, stopped_at = ?, exit_code = ? WHERE uid = ?",
+               (state, now, exit_code, job["uid"]))
+    if event:
+        add_event(db, job, *event, now)
+    _reset_network(platform, db, job)
+
+
+def _reset_network(platform, db, job) -> None:
+    """Nodes of the job, and whatever sits in its VLANs, go back to DEFAULT; its DHCP servers stop."""
+    site = job["site"]
+    held = holdings(db, job["uid"])
+    if not held["node"] and not held["vlan"]:
+        return
+    moves: dict[str, set[str]] = {}
+    nodes = set(held["node"])
+    for row in db.execute("SELECT interface FROM vlan_members WHERE site = ?", (site,)):
+        if platform.interfaces[site].get(row["interface"], (None,))[0] in nodes:
+            moves.setdefault(site, set()).add(row["interface"])
+    for vlan in held["vlan"]:
+        is_global = global_vlan_owner(platform.reference, vlan) is not None
+        query = "SELECT site, interface FROM vlan_members WHERE vlan = ?" + ("" if is_global else " AND site = ?")
+        for row in db.execute(query, (vlan,) if is_global else (vlan, site)):
+            moves.setdefault(row["site"], set()).add(row["interface"])
+        for row in db.execute("SELECT site FROM dhcpd WHERE vlan = ? AND running = 1", (vlan,)):
+            if is_global or row["site"] == site:
+                _try(platform.fabric.set_dhcp, row["site"], vlan, False)
+                db.execute("UPDATE dhcpd SET running = 0 WHERE site = ? AND vlan = ?", (row["site"], vlan))
+    for member_site, interfaces in moves.items():
+        _try(platform.fabric.set_vlan, member_site, sorted(interfaces), DEFAULT)
+        db.executemany("DELETE FROM vlan_members WHERE site = ? AND interface = ?",
+                       [(member_site, i) for i in interfaces])
+
+
+def _try(call, *args) -> None:
+    # A job ends whatever the fabric says; the failure is logged for whoever runs the emulator.
+    try:
+        call(*args)
+    except Exception as exc:  # noqa: BLE001 - any fabric failure
+        log.error("fabric %s%r failed while ending a job: %s", call.__name__, args, exc)
+
+
+def advance(platform) -> None:
+    """Apply every state transition due now."""
+    now = platform.now()
+    config = platform.config
+    with platform.store.transaction() as db:
+        for job in db.execute("SELECT * FROM jobs WHERE state NOT IN ('terminated', 'error') "
+                              "AND delete_requested_at IS NOT NULL AND delete_requested_at <= ?",
+                              (now - config.delete_delay,)).fetchall():
+            state = "terminated" if job["state"] in ("launching", "running") else "error"
+            end_job(platform, db, job, state, now)
+        for job in db.execute("SELECT * FROM jobs WHERE state IN ('launching', 'running') "
+                              "AND scheduled_at + walltime <= ?", (now,)).fetchall():
+            end_job(platform, db, job, "terminated", now,
+                    ("WALLTIME", f"Job {job['uid']} reached its walltime and was killed"))
+        for job in db.execute("SELECT * FROM jobs WHERE state = 'waiting' AND scheduled_at IS NULL "
+                              "AND delete_requested_at IS NULL ORDER BY uid").fetchall():
+            _try_to_schedule(platform, db, job, now)
+        db.execute("UPDATE jobs SET state = 'running', started_at = ? WHERE state = 'launching' "
+                   "AND launched_at <= ? AND delete_requested_at IS NULL", (now, now - config.launch_delay))
+        db.execute("UPDATE jobs SET state = 'launching', launched_at = ? WHERE state = 'waiting' "
+                   "AND scheduled_at IS NOT NULL AND scheduled_at <= ? AND delete_requested_at IS NULL",
+                   (now, now))
+        # a job launched and due to run within the same tick (launch_delay 0) runs at once
+        db.execute("UPDATE jobs SET state = 'running', started_at = ? WHERE state = 'launching' "
+                   "AND launched_at <= ? AND delete_requested_at IS NULL", (now, now - config.launch_delay))
+
+
+def _try_to_schedule(platform, db, job, now: float) -> None:
+    try:
+        request = parse(job["resources"])
+        allocation = allocate(request, job["properties"], platform.resources[job["site"]],
+                              busy_resources(db, job["site"], now, now + job["walltime"], job["uid"]))
+    except (ResourceError, Unsatisfiable) as exc:  # the platform changed under a waiting job
+        end_job(platform, db, job, "error", now, ("RESOURCES", str(exc)))
+        return
+    if allocation is not None:
+        hold(db, job["uid"], job["site"], allocation)
+        db.execute("UPDATE jobs SET scheduled_at = ? WHERE uid = ?", (now, job["uid"]))
+
+
+class Ticker:
+    """Calls `advance` every `interval` seconds in a daemon thread until stopped."""
+
+    def __init__(self, platform, interval: float = 0.2):
+        self.platform = platform
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="g5k-emulator-ticker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                advance(self.platform)
+            except Exception:  # noqa: BLE001 - keep ticking; the next request will show the error
+                log.exception("advancing job states failed")

@@ -1,0 +1,115 @@
+"""The emulator's state in SQLite, so `g5k-emulator serve` can stop and start without losing
+jobs, VLAN membership, DHCP switches or deployments.
+
+One connection shared by the server's threads behind a re-entrant lock: requests are short
+and the site is small, so serialising them is simpler than row-level concurrency.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from pathlib import Path
+
+DB_NAME = "emulator.sqlite3"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    uid INTEGER PRIMARY KEY AUTOINCREMENT,
+    site TEXT NOT NULL,
+    user TEXT NOT NULL,
+    name TEXT,
+    project TEXT,
+    queue TEXT NOT NULL,
+    command TEXT NOT NULL,
+    directory TEXT NOT NULL,
+    types TEXT NOT NULL,            -- JSON list
+    properties TEXT,
+    resources TEXT NOT NULL,        -- the OAR resource string as submitted (parsed again on use)
+    walltime INTEGER NOT NULL,      -- seconds
+    reservation REAL,               -- requested start (advance reservation), epoch seconds
+    state TEXT NOT NULL,
+    submitted_at REAL NOT NULL,
+    scheduled_at REAL,              -- start of the window the job holds its resources for
+    launched_at REAL,
+    started_at REAL,
+    stopped_at REAL,
+    delete_requested_at REAL,
+    exit_code INTEGER,
+    events TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state);
+-- Resources a job holds over [scheduled_at, scheduled_at + walltime) while not terminal.
+CREATE TABLE IF NOT EXISTS holdings (
+    job_uid INTEGER NOT NULL REFERENCES jobs(uid),
+    site TEXT NOT NULL,
+    kind TEXT NOT NULL,             -- node | vlan | subnet
+    value TEXT NOT NULL,            -- node uid | VLAN id | /22 CIDR
+    position INTEGER NOT NULL,
+    PRIMARY KEY (job_uid, kind, value)
+);
+-- KaVLAN membership of interfaces (absent = DEFAULT, the production network).
+CREATE TABLE IF NOT EXISTS vlan_members (
+    site TEXT NOT NULL,
+    interface TEXT NOT NULL,
+    vlan TEXT NOT NULL,
+    PRIMARY KEY (site, interface)
+);
+CREATE TABLE IF NOT EXISTS dhcpd (
+    site TEXT NOT NULL,
+    vlan TEXT NOT NULL,
+    running INTEGER NOT NULL,
+    PRIMARY KEY (site, vlan)
+);
+CREATE TABLE IF NOT EXISTS deployments (
+    uid TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    user TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    status TEXT NOT NULL,
+    nodes TEXT NOT NULL,            -- JSON list of FQDNs
+    environment TEXT NOT NULL,
+    params TEXT NOT NULL,           -- JSON: the other accepted creation parameters
+    result TEXT,                    -- JSON: fqdn -> {macro, micro, state}
+    output TEXT
+);
+"""
+
+
+class Store:
+    """A SQLite database in `state_dir`; use `with store.transaction() as db:` for every access."""
+
+    def __init__(self, state_dir: str | Path):
+        self.path = Path(state_dir) / DB_NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """Serialised access; nested uses join the outer transaction."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._db.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self._db
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

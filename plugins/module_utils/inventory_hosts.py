@@ -96,7 +96,7 @@ def _ip_in_vlan(node, adapter, vlan):
 def _interfaces(node, site_data):
     result = []
     for adapter in node.get("network_adapters") or []:
-        if adapter.get("management") or not adapter.get("mac"):
+        if adapter.get("management") or not (adapter.get("mac") or adapter.get("ip")):
             continue
         vlan = _vlan_of(adapter, site_data)
         result.append({"device": adapter.get("device"), "name": adapter.get("name"), "mac": adapter.get("mac"),

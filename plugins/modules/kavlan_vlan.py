@@ -12,7 +12,7 @@ module: kavlan_vlan
 short_description: Put Grid'5000 nodes (or one interface of them) into a KaVLAN VLAN or back to production
 version_added: 0.1.0
 description:
-  - Replaces C(kavlan -s) and C(kavlan -s -i DEFAULT): sets the VLAN of the primary interface of
+  - Replaces C(kavlan -s) and C(kavlan -s -i DEFAULT). It sets the VLAN of the primary interface of
     O(nodes), or of their interface O(device), to O(vlan).
   - Reads the current membership first and only moves interfaces that are elsewhere, so a second
     run changes nothing.

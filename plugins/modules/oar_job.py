@@ -19,7 +19,7 @@ description:
   - With several sites (O(sites)), all sites are validated first; if creating the job of one site
     fails, the jobs this task created on the other sites are deleted again, so nothing is left half done.
   - Sites whose scheduler is not OAR (for example Slurm sites) are refused.
-  - An existing job is not modified when the requested resources differ: OAR cannot change a job.
+  - An existing job is not modified when the requested resources differ, because OAR cannot change a job.
     Delete it (O(state=absent)) and run again.
   - With O(wait=true), waiting shows the job state and elapsed time in the play output (action plugin).
 author:
@@ -391,7 +391,7 @@ def refresh(client, entries):
 
 def pending_of(entries, state):
     if state == "present":
-        return any(e["state"] != "running" for e in entries if e["uid"] is not None)
+        return any(e["state"] not in ("running",) + FINAL_STATES for e in entries if e["uid"] is not None)
     return any(e["state"] not in FINAL_STATES + ("absent",) for e in entries if e["uid"] is not None)
 
 
@@ -471,12 +471,13 @@ def work(module, client):
     if params["wait"] and not module.check_mode and pending_of(entries, params["state"]):
         entries, finished = poll_until(lambda: refresh(client, entries), lambda e: not pending_of(e, params["state"]),
                                        params["wait_timeout"], sleep=client.sleep)
-        failed = [e for e in entries if e["state"] == "error"]
-        if failed and params["state"] == "present":
-            raise G5kInputError("job(s) ended in error: %s" % ", ".join("%s at %s" % (e["uid"], e["site"]) for e in failed))
         if not finished:
             raise G5kInputError("timeout after %ss: %s (the jobs are kept)" % (params["wait_timeout"], ", ".join(
                 "job %s at %s is %s" % (e["uid"], e["site"], e["state"]) for e in entries)))
+    ended = [e for e in entries if e["uid"] is not None and e["state"] in FINAL_STATES]
+    if ended and params["state"] == "present":
+        raise G5kInputError("job(s) ended before running: %s" % ", ".join(
+            "%s at %s is %s" % (e["uid"], e["site"], e["state"]) for e in ended))
     result = {"changed": changed, "jobs": entries, "pending": pending_of(entries, params["state"])}
     if module._diff:
         result["diff"] = {"before": before, "after": dict(

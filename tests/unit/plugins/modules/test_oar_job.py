@@ -160,3 +160,9 @@ def test_bad_input_is_refused_and_nothing_is_created(fake_api, rennes, monkeypat
     assert message in result["msg"]
     assert result["changed"] is False
     assert rennes.jobs == {}
+
+
+def test_a_job_that_ends_in_error_fails_the_task(fake_api, rennes):
+    rennes.start_state = "error"
+    result = fails(oar_job, args())
+    assert "job(s) ended before running: 100 at rennes is error" in result["msg"]

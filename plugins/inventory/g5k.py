@@ -340,9 +340,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for group in record.groups:
                 inventory.add_child(group, name)
             variables = make_unsafe(record.variables)
-            host = inventory.get_host(name)
             for key, value in variables.items():
-                host.set_variable(key, value)
+                inventory.set_variable(name, key, value)
             if construct:
                 if extra_vars:
                     variables = dict(variables, **extra_vars)

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from ansible.inventory.data import InventoryData
+from ansible.inventory.manager import _InventoryDataWrapper
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import init_plugin_loader, inventory_loader
 
@@ -15,10 +16,9 @@ from g5k_fake_api import BASE, Reply
 COLLECTIONS = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".build", "collections"))
 AUTH = {"api_uri": BASE, "api_username": "jdoe", "api_password": "pw", "api_retries": 0}
 
-
-@pytest.fixture(scope="session", autouse=True)
-def plugin_loader():
-    init_plugin_loader([COLLECTIONS])
+# The plugin loader (and its collection finder) must be set up before any test module imports
+# ansible_collections.*, or it cannot load the plugin's documentation later.
+init_plugin_loader([COLLECTIONS])
 
 
 class InventoryRun:
@@ -37,7 +37,13 @@ class InventoryRun:
         inventory = InventoryData()
         plugin = inventory_loader.get("g5k.testbed.g5k")
         assert plugin.verify_file(path)
-        plugin.parse(inventory, DataLoader(), path, cache=cache)
+        # what InventoryManager.parse_source does around a plugin
+        plugin.parse(_InventoryDataWrapper(inventory, target_plugin=plugin, origin=None), DataLoader(), path,
+                     cache=cache)
+        try:
+            plugin.update_cache_if_changed()
+        except AttributeError:  # no cache plugin when caching is off; the manager ignores it too
+            pass
         return Parsed(inventory)
 
 

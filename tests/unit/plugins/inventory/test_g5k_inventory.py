@@ -71,6 +71,7 @@ def test_ip_addresses_and_short_names(fake_api, rennes, run_inventory):
 
 def test_local_vlan_gets_a_jump_host(fake_api, rennes, run_inventory):
     rennes.membership[fqdn("parasilo-1")] = "1"
+    script_gateway(fake_api, "rennes", "1", "172.16.111.101")  # by name, the DNS name is used
     inv = run_inventory({"sites": ["rennes"], "proxy_jump": "jdoe@access.grid5000.fr",
                          "local_vlan_gateway_user": "root"})
     one = inv.vars(fqdn("parasilo-1"))
@@ -204,7 +205,7 @@ def test_remote_values_are_unsafe_and_group_names_valid(fake_api, run_inventory)
     name = inv.vars(fqdn("parasilo-1"))["g5k_job_name"]
     assert name == "x{{ lookup('pipe','id') }}"
     assert not TrustedAsTemplate.is_tagged_on(name)
-    assert inv.group("job_x___lookup__pipe___id____") == [fqdn("parasilo-1")]
+    assert inv.group("job_x___lookup__pipe___id_____") == [fqdn("parasilo-1")]
 
 
 def test_constructed_options(fake_api, rennes, run_inventory):
@@ -231,6 +232,7 @@ PLACEMENT_TEXT = ("#list of nodes parasilo-1.rennes.grid5000.fr 4 20 8 parasilo-
 def test_guests_from_the_tutorial_format(fake_api, rennes, run_inventory, tmp_path):
     (tmp_path / "placement.txt").write_text(PLACEMENT_TEXT)
     rennes.membership[fqdn("parasilo-1")] = "1"
+    script_gateway(fake_api, "rennes", "1", "172.16.111.101")
     inv = run_inventory({"sites": ["rennes"], "guest_placement": "placement.txt", "guest_address_offset": 1})
     assert inv.group("g5k_guests") == ["vm00", "vm01", "vm02"]
     assert inv.group("g5k_hypervisors") == [fqdn("parasilo-1"), fqdn("parasilo-2")]
@@ -297,7 +299,7 @@ def test_file_suffix_is_required(tmp_path):
     ("", "is empty"),
     ("plugin: community.general.other\n", "Incorrect plugin name"),
     ("plugin: g5k.testbed.g5k\nhostnames: long\n", "hostnames"),
-    ("plugin: g5k.testbed.g5k\nsites: [rennes\n", ""),
+    ("plugin: g5k.testbed.g5k\nsites: [rennes\n", "YAML parsing failed"),
 ])
 def test_bad_files_are_parser_errors(fake_api, tmp_path, content, message):
     from ansible.inventory.data import InventoryData

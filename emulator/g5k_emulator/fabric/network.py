@@ -56,12 +56,15 @@ def ensure_bridge(vlan: Vlan) -> None:
     ip("link", "set", vlan.bridge, "up")
 
 
-def ensure_port(veth: str, netns: str, device: str, mac: str, bridge: str) -> None:
-    """A veth `veth` (host) <-> `device` in `netns` with `mac`, host end on `bridge`."""
+def ensure_port(veth: str, netns: str, device: str, mac: str, bridge: str, up: bool = True) -> None:
+    """A veth `veth` (host) <-> `device` in `netns` with `mac`, host end on `bridge`.
+    `up=False` leaves a new `device` down, like an unconfigured NIC: it neither answers ARP
+    (Linux answers for any of its addresses on any up interface) nor sends anything."""
     if not link_exists(veth):
         ip("link", "add", veth, "type", "veth", "peer", "name", device, "netns", netns)
         ip("link", "set", device, "address", mac, netns=netns)
-    ip("link", "set", device, "up", netns=netns)
+        if up:
+            ip("link", "set", device, "up", netns=netns)
     attach(veth, bridge)
 
 

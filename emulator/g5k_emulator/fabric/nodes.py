@@ -78,7 +78,8 @@ def wire(node: Node, topology: Topology, vlan_of_port: dict) -> None:
     network.ensure_netns(node.netns)
     for port in node.ports:
         vlan = vlan_of_port[port.name]
-        network.ensure_port(port.veth, node.netns, port.device, port.mac, vlan.bridge)
+        network.ensure_port(port.veth, node.netns, port.device, port.mac, vlan.bridge,
+                            up=port.mounted or bool(node.static))
 
 
 def containers(podman: Podman) -> dict[str, str]:

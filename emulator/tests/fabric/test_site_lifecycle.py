@@ -1,0 +1,107 @@
+"""`up` is idempotent; `down` removes every container, bridge, veth, namespace, route, firewall
+rule and process of the site, also after an `up` that failed half-way."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import needs_fabric, write_config, free_port
+from g5k_emulator import config as config_module
+from g5k_emulator.fabric import network
+from g5k_emulator.fabric.host_commands import FabricError
+from g5k_emulator.fabric.live import LiveFabric
+from g5k_emulator.fabric.podman import Podman
+from g5k_emulator.fabric.topology import LABEL
+
+pytestmark = pytest.mark.fabric
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "g5k_emulator.cli", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def leftovers(state_dir, pids) -> dict:
+    """Everything of the fabric still on the machine (all lists empty after `down`)."""
+    listing = Podman(state_dir).output("ps", "-a", "--filter", f"label={LABEL}", "--format", "json")
+    return {
+        "containers": [c["Names"][0] for c in json.loads(listing or "[]")],
+        "links": network.links(),
+        "namespaces": network.netns_list(),
+        "routes": network.fabric_routes(),
+        "firewall": network.firewall_rules(),
+        "processes": [pid for pid in pids if os.path.exists(f"/proc/{pid}")
+                      and "Z" not in open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]],
+    }
+
+
+def recorded_pids(state_dir) -> list[int]:
+    return [int(p.read_text()) for p in (state_dir / "pids").glob("*.pid")]
+
+
+def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path):
+    needs_fabric()
+    config_path = write_config(tmp_path / "site.yml", nodes=1, port=free_port())
+    state_dir = tmp_path / "state"
+    common = ["--config", str(config_path), "--state-dir", str(state_dir)]
+    pids = []
+    try:
+        first = cli("up", "--no-api", *common)
+        assert first.returncode == 0, first.stderr
+        assert "4 nodes up (4 started)" in first.stdout
+        pids = recorded_pids(state_dir)
+        assert len(pids) == 11                       # one dnsmasq per VLAN of the site
+        ids = Podman(state_dir).output("ps", "-q", "--filter", f"label={LABEL}").split()
+
+        second = cli("up", "--no-api", *common)
+        assert second.returncode == 0, second.stderr
+        assert "(0 started)" in second.stdout
+        assert recorded_pids(state_dir) == pids
+        assert Podman(state_dir).output("ps", "-q", "--filter", f"label={LABEL}").split() == ids
+
+        status = cli("status", *common)
+        assert status.returncode == 0, status.stderr
+        assert "parasilo-1.rennes.grid5000.fr" in status.stdout
+        assert "running   DEFAULT  172.16.97.1" in status.stdout
+    finally:
+        down = cli("down", *common)
+    assert down.returncode == 0, down.stderr
+    assert leftovers(state_dir, pids) == {key: [] for key in
+                                          ("containers", "links", "namespaces", "routes",
+                                           "firewall", "processes")}
+
+
+def test_down_after_an_up_that_failed_half_way_leaves_nothing(tmp_path):
+    needs_fabric()
+    config_path = write_config(tmp_path / "site.yml", nodes=1, port=free_port())
+    fabric = LiveFabric(config_module.load(config_path), tmp_path / "state", boot_timeout=0)
+    pids = []
+    try:
+        with pytest.raises(FabricError, match="sshd did not answer"):
+            fabric.up(config_path=config_path, api=True, log=lambda *_: None)
+        pids = recorded_pids(tmp_path / "state")
+        assert pids and network.links() and network.netns_list()
+    finally:
+        fabric.down(log=lambda *_: None)
+    assert leftovers(tmp_path / "state", pids) == {key: [] for key in
+                                                   ("containers", "links", "namespaces", "routes",
+                                                    "firewall", "processes")}
+
+
+def test_a_second_site_cannot_take_the_machine(tmp_path):
+    needs_fabric()
+    first = LiveFabric(config_module.load(write_config(tmp_path / "a.yml", 1, free_port())),
+                       tmp_path / "a")
+    second = LiveFabric(config_module.load(write_config(tmp_path / "b.yml", 1, free_port())),
+                        tmp_path / "b")
+    try:
+        first.up(api=False, log=lambda *_: None)
+        with pytest.raises(RuntimeError, match="another emulated site is up"):
+            second.up(api=False, log=lambda *_: None)
+        with pytest.raises(RuntimeError, match="belongs to state dir"):
+            second.down(log=lambda *_: None)
+        assert network.links()
+    finally:
+        first.down(log=lambda *_: None)

@@ -1,0 +1,35 @@
+"""A local VLAN: not routed, reached only through its gateway node kavlan-<N>."""
+import subprocess
+
+import pytest
+
+from conftest import SITE
+
+pytestmark = pytest.mark.fabric
+
+
+def test_local_vlan_node_is_unreachable_from_the_host_and_reachable_through_kavlan_gateway(
+        site, back_to_production):
+    site.move([2], "1")
+    site.renew(2)
+    address = site.address(2, "1")
+    assert site.ipv4(2) == [address]
+
+    # The host has no leg in the local VLAN; its route there is `unreachable`, so nothing leaves.
+    route = subprocess.run(["ip", "route", "get", address], capture_output=True, text=True)
+    assert route.returncode != 0 and "no route to host" in route.stderr.lower()
+    assert site.ssh(address, "true").returncode != 0
+
+    gateway = site.fabric.topology.gateways[(SITE, "1")]
+    jump = gateway.primary.addresses["DEFAULT"]
+    answer = site.ssh(address, "hostname", jump=jump)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip() == "parasilo-2"
+
+
+def test_local_vlan_node_has_no_way_out(site, back_to_production):
+    site.move([3], "1")
+    site.renew(3)
+    assert not site.ping(3, site.address(1))              # production node: not routed
+    gateway_leg = site.fabric.topology.vlan(SITE, "1").gateway
+    assert site.ping(3, gateway_leg)                       # but the gateway node is there

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from starlette.exceptions import HTTPException
 
 from . import deployments
+from .auth import current_user
 from .errors import ApiError
 from .faults import API_PREFIXES, FaultInjection
 from .job_lifecycle import Ticker
@@ -20,6 +21,11 @@ WORKER_JOIN_TIMEOUT = 5.0
 
 def _plain(status: int, text: str, headers: dict | None = None) -> PlainTextResponse:
     return PlainTextResponse(text, status_code=status, headers=headers)
+
+
+def _check_credentials(request: Request) -> None:
+    # Wrong credentials are refused on every route, reads included, as the platform's proxy does.
+    current_user(request)
 
 
 def create_app(platform, ticker_interval: float = 0.2) -> FaultInjection:
@@ -53,6 +59,6 @@ def create_app(platform, ticker_interval: float = 0.2) -> FaultInjection:
 
     for prefix in API_PREFIXES:
         for router in (reference.router, jobs.router, kavlan.router, deployment_routes.router):
-            app.include_router(router, prefix=prefix)
+            app.include_router(router, prefix=prefix, dependencies=[Depends(_check_credentials)])
     app.include_router(control.router, prefix="/_emulator")
     return FaultInjection(app, platform)

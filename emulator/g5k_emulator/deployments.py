@@ -208,9 +208,9 @@ def document(row: dict) -> dict:
         "uid": row["uid"], "site_uid": row["site"], "user_uid": row["user"], "status": row["status"],
         "nodes": json.loads(row["nodes"]), "environment": row["environment"],
         "created_at": int(row["created_at"]), "updated_at": int(row["updated_at"]),
-        "disable_bootloader_install": params["disable_bootloader_install"],
-        "disable_disk_partitioning": params["disable_disk_partitioning"],
-        "ignore_nodes_deploying": params["ignore_nodes_deploying"],
+        "disable_bootloader_install": params.get("disable_bootloader_install", False),
+        "disable_disk_partitioning": params.get("disable_disk_partitioning", False),
+        "ignore_nodes_deploying": params.get("ignore_nodes_deploying", False),
     }
     for key in ("vlan", "key", "version", "arch", "partition_label", "block_device", "reformat_tmp"):
         if params.get(key) is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import sys
 
@@ -77,6 +78,10 @@ def run(args) -> int:
             if self.started:
                 print(f"g5k-emulator: serving http://{shown_host}:{bound_port}/stable", flush=True)
 
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handlers
+    # that were in place before: make those no-ops so a requested stop exits with status 0.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: None)
     server = AnnouncingServer(uvicorn.Config(create_app(platform), log_level="warning",
                                              lifespan="on", access_log=False))
     try:

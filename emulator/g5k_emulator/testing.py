@@ -47,18 +47,17 @@ class Emulator:
 
 def _wait_for_line(process: subprocess.Popen, timeout: float) -> str | None:
     found: list[str] = []
+    ready = threading.Event()
 
     def read():
         for line in process.stdout:
-            if line.startswith(READY_PREFIX):
+            if not found and line.startswith(READY_PREFIX):
                 found.append(line[len(READY_PREFIX):].strip())
-                break
-        for _ in process.stdout:  # keep draining so the server never blocks on a full pipe
-            pass
+                ready.set()
+        ready.set()  # the process closed its stdout (it exited): stop waiting
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout)
+    threading.Thread(target=read, daemon=True).start()  # drains stdout until the process ends
+    ready.wait(timeout)
     return found[0] if found else None
 
 

@@ -79,7 +79,7 @@ def running_emulator(config: str | os.PathLike | dict | None = None, state_dir: 
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="g5k-emulator-test-")))
         if isinstance(config, dict):
             config_path = scratch / "config.yml"
-            config_path.write_text(yaml.safe_dump(config))
+            config_path.write_text(yaml.safe_dump(config, sort_keys=False))  # order matters: clusters are numbered in it
         else:
             config_path = Path(config) if config is not None else None
         state = Path(state_dir) if state_dir is not None else scratch / "state"

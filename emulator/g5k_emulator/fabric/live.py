@@ -95,19 +95,21 @@ class LiveFabric:
             self.state.save(data)
 
     def set_dhcp(self, site: str, vlan: str, running: bool) -> None:
+        """A VLAN's DHCP is off until started (the tutorials run `kavlan -e` before deploying);
+        production's is always on."""
         target = self.topology.vlan(site, vlan)
         if target.id == DEFAULT:
             raise ValueError("the production network's DHCP is always on")
         with self._lock, self.state.locked():
             data = self.state.load()
-            off = set(data["dhcp_off"])
+            on = set(data["dhcp_on"])
             if running:
                 dhcp.start(self.topology, target, self.state, data.get("mirror", {}))
-                off.discard(target.key)
+                on.add(target.key)
             else:
                 dhcp.stop(target, self.state)
-                off.add(target.key)
-            data["dhcp_off"] = sorted(off)
+                on.discard(target.key)
+            data["dhcp_on"] = sorted(on)
             self.state.save(data)
 
     def dhcp_running(self, site: str, vlan: str) -> bool:
@@ -115,23 +117,27 @@ class LiveFabric:
 
     def deploy(self, site: str, nodes_: list[str], environment: str, key: str | None,
                vlan: str | None, delay: float) -> dict[str, bool]:
-        """Recreate the nodes from the environment's image, root key = `key`, primary NIC in
-        `vlan` (None: production); OK once sshd answers on the node's address there.
-        `delay` is the fabric-less stand-in for this work and is not added here."""
+        """Recreate the nodes from the environment's image with `key` for root, primary NIC
+        moved to `vlan` (None: left where it is, as the API's database says); a node is OK
+        once its sshd answers on its address there. The deployment lasts at least `delay`
+        (the API passes deployment_delay + faults.slow_deployment, changeable at run time).
+        Configured faults: failing_deployment touches nothing and reports every node KO;
+        a node in nodes_not_booting is recreated but never started, so it fails its probe."""
+        started = time.monotonic()
         faults = self.config.faults
-        if faults.slow_deployment:
-            time.sleep(faults.slow_deployment)
         if faults.failing_deployment:
+            time.sleep(delay)
             return {name: False for name in nodes_}
         image_name = image.image_for(environment)
         keys = _key_text(key) if key else nodes.standard_keys(self.state.dir)
         targets = [self.topology.node(site, name) for name in nodes_]
-        target_vlan = self.topology.vlan(site, vlan if vlan is not None else DEFAULT)
-        with self._lock, self.state.locked():
-            data = self.state.load()
-            for node in targets:
-                self._move(data, node.primary.name, target_vlan)
-            self.state.save(data)
+        if vlan is not None:
+            target_vlan = self.topology.vlan(site, vlan)
+            with self._lock, self.state.locked():
+                data = self.state.load()
+                for node in targets:
+                    self._move(data, node.primary.name, target_vlan)
+                self.state.save(data)
         nodes.remove(self.podman, [n.container for n in targets])
 
         def recreate(node: Node) -> None:
@@ -142,6 +148,7 @@ class LiveFabric:
         _parallel(recreate, targets)
         probes = {node.fqdn: self._probe(node) for node in targets}
         answered = nodes.wait_for_ssh({k: v for k, v in probes.items() if v}, self.boot_timeout)
+        time.sleep(max(0.0, delay - (time.monotonic() - started)))
         return {node.fqdn: answered.get(node.fqdn, False) for node in targets}
 
     # Whole site ------------------------------------------------------------------------
@@ -170,7 +177,7 @@ class LiveFabric:
                 network.install_firewall(uplink, [str(v.network) for v in vlans if v.routed],
                                          data["mirror"][mirror_host])
             for vlan in vlans:
-                if vlan.key not in data["dhcp_off"]:
+                if vlan.id == DEFAULT or vlan.key in data["dhcp_on"]:
                     dhcp.start(self.topology, vlan, self.state, data["mirror"])
             port_vlans = self.port_vlans(data)
         existing = nodes.containers(self.podman)

@@ -1,4 +1,5 @@
-"""What the fabric records in its state directory: PIDs it started and each port's VLAN.
+"""What the fabric records in its state directory: PIDs it started, each port's VLAN and which
+VLANs' DHCP servers were started.
 
 `down` reads it to remove exactly what `up` made; a restarted `up` rewires ports as recorded,
 so the wire keeps matching the API's database (which records the same moves).
@@ -37,7 +38,7 @@ class FabricState:
     def load(self) -> dict:
         if self.file.exists():
             return json.loads(self.file.read_text())
-        return {"ports": {}, "dhcp_off": []}
+        return {"ports": {}, "dhcp_on": []}
 
     def save(self, data: dict) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)

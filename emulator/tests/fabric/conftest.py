@@ -1,106 +1,11 @@
-"""A small emulated site (rennes, 4 parasilo nodes) brought up once per module, torn down after.
-
-Everything runs for real: root, podman containers, bridges, dnsmasq. Nodes are driven with
-`podman exec` (inside the node) and `ip netns exec` (host tools in the node's namespace).
-"""
+"""A small emulated site (rennes, 4 parasilo nodes) brought up once per module, torn down after."""
 from __future__ import annotations
-
-import concurrent.futures
-import os
-import shutil
-import socket
-import subprocess
-from pathlib import Path
 
 import pytest
 
+from fabric_site import SITE, Site, free_port, needs_fabric, write_config
 from g5k_emulator import config as config_module
 from g5k_emulator.fabric.live import LiveFabric
-
-SITE = "rennes"
-DOMAIN = f"{SITE}.grid5000.fr"
-SSH_OPTIONS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-               "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def write_config(path: Path, nodes: int, port: int, faults: str = "") -> Path:
-    path.write_text(
-        f"api: {{host: 127.0.0.1, port: {port}}}\n"
-        "users: [{login: jdoe, password: jdoe-secret}, {login: asmith, password: asmith-secret}]\n"
-        f"sites:\n  {SITE}:\n    clusters:\n      parasilo: {{nodes: {nodes}}}\n"
-        "deployment_delay: 0.5\n" + faults)
-    return path
-
-
-def needs_fabric():
-    if os.geteuid() != 0:
-        pytest.skip("the fabric needs root")
-    if shutil.which("podman") is None:
-        pytest.skip("the fabric needs podman (scripts/install-system-deps)")
-
-
-class Site:
-    """The site under test and what the tests do with its nodes."""
-
-    def __init__(self, fabric: LiveFabric, config_path: Path, api: bool):
-        self.fabric = fabric
-        self.config_path = config_path
-        self.api = api
-        self.env = {**os.environ, **fabric.podman.env()}
-        self.key = fabric.state.dir / "ssh" / "id_ed25519"
-
-    def node(self, n: int):
-        return self.fabric.topology.node(SITE, f"parasilo-{n}")
-
-    def fqdn(self, n: int) -> str:
-        return f"parasilo-{n}.{DOMAIN}"
-
-    def address(self, n: int, vlan: str = "DEFAULT") -> str:
-        return self.node(n).primary.addresses[vlan]
-
-    def exec(self, n: int | str, command: str, check: bool = True, timeout: float = 90):
-        container = self.node(n).container if isinstance(n, int) else n
-        result = subprocess.run(["podman", "exec", container, "sh", "-c", command],
-                                capture_output=True, text=True, env=self.env, timeout=timeout)
-        if check:
-            assert result.returncode == 0, f"{container}: {command}: {result.stderr}"
-        return result
-
-    def renew(self, *numbers: int) -> None:
-        """What the tutorials do after a VLAN change: bring eth0 down and up (DHCP)."""
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            for done in [pool.submit(self.exec, n, "ifdown eth0 2>/dev/null; ifup eth0")
-                         for n in numbers]:
-                done.result()
-
-    def ipv4(self, n: int, device: str = "eth0") -> list[str]:
-        out = self.exec(n, f"ip -4 -o addr show dev {device}").stdout
-        return [line.split()[3].split("/")[0] for line in out.splitlines()]
-
-    def arping(self, n: int, address: str) -> bool:
-        """Whether `address` answers ARP on node n's eth0 segment: a layer-2 check."""
-        result = subprocess.run(["ip", "netns", "exec", self.node(n).netns, "arping", "-c", "2",
-                                 "-w", "3", "-I", "eth0", address], capture_output=True, text=True)
-        return result.returncode == 0
-
-    def ping(self, n: int, address: str) -> bool:
-        return self.exec(n, f"ping -c 1 -W 2 {address}", check=False).returncode == 0
-
-    def ssh(self, address: str, command: str, key: Path | None = None, jump: str | None = None):
-        args = ["ssh", *SSH_OPTIONS, "-i", str(key or self.key)]
-        if jump:
-            args += ["-o", f"ProxyCommand=ssh {' '.join(SSH_OPTIONS)} -i {self.key} -W %h:%p root@{jump}"]
-        return subprocess.run([*args, f"root@{address}", command], capture_output=True, text=True,
-                              timeout=60)
-
-    def move(self, numbers, vlan: str) -> None:
-        self.fabric.set_vlan(SITE, [self.fqdn(n) for n in numbers], vlan)
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +26,6 @@ def back_to_production(site):
     """Whatever a test moved, every node ends in production with its production lease."""
     yield
     site.move(range(1, 5), "DEFAULT")
-    for vlan in ("1", "4", "5", "6"):
-        site.fabric.set_dhcp(SITE, vlan, True)
     site.renew(1, 2, 3, 4)
+    for vlan in ("1", "4", "5", "6"):
+        site.fabric.set_dhcp(SITE, vlan, False)

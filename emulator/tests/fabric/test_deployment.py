@@ -1,10 +1,11 @@
 """Deployments for real: nodes recreated from the environment's image, key installed, in a VLAN."""
 import dataclasses
 import subprocess
+import time
 
 import pytest
 
-from conftest import SITE
+from fabric_site import SITE
 from g5k_emulator.fabric.image import UnknownEnvironment
 from g5k_emulator.fabric.live import LiveFabric
 
@@ -23,7 +24,7 @@ def redeploy_standard(site, back_to_production):
     """Deployed nodes go back to the standard environment (emulator key) in production."""
     yield
     result = site.fabric.deploy(SITE, [site.fqdn(n) for n in (1, 2, 3, 4)], "debian12-std",
-                                None, None, 0)
+                                None, "DEFAULT", 0)
     assert all(result.values()), result
 
 
@@ -32,6 +33,7 @@ def test_deployment_into_a_vlan_gives_fresh_nodes_reachable_with_the_given_key(
     site.exec(3, "echo before > /root/left-by-the-previous-user")
     site.exec(4, "echo before > /root/left-by-the-previous-user")
     key_text = user_key.with_suffix(".pub").read_text()
+    site.dhcp("6")                                          # `kavlan -e` before deploying
 
     result = site.fabric.deploy(SITE, [site.fqdn(3), site.fqdn(4)], "debian12-min", key_text, "6", 0)
 
@@ -69,3 +71,16 @@ def test_failing_deployment_fault_reports_every_node_ko(site):
     faulty = LiveFabric(dataclasses.replace(site.fabric.config, faults=faults),
                         site.fabric.state.dir)
     assert faulty.deploy(SITE, [site.fqdn(1)], "debian12-min", None, None, 0) == {site.fqdn(1): False}
+
+
+def test_deployment_into_a_vlan_whose_dhcp_is_off_is_ko(site, redeploy_standard):
+    impatient = LiveFabric(site.fabric.config, site.fabric.state.dir, boot_timeout=8)
+    assert not site.fabric.dhcp_running(SITE, "5")
+    result = impatient.deploy(SITE, [site.fqdn(1)], "debian12-min", None, "5", 0)
+    assert result == {site.fqdn(1): False}
+
+
+def test_deployment_lasts_at_least_the_delay_the_api_asks_for(site, redeploy_standard):
+    started = time.monotonic()
+    assert site.fabric.deploy(SITE, [site.fqdn(2)], "debian12-min", None, None, 6) == {site.fqdn(2): True}
+    assert time.monotonic() - started >= 6

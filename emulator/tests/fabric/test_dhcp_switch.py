@@ -1,7 +1,7 @@
 """A VLAN's DHCP server: started it serves the reference address, stopped it serves nothing."""
 import pytest
 
-from conftest import SITE
+from fabric_site import SITE
 
 pytestmark = pytest.mark.fabric
 
@@ -13,6 +13,10 @@ DHCLIENT = ("printf 'timeout 6;\\nretry 60;\\n' > /tmp/dh.conf; rm -f /tmp/dh.le
 
 def test_vlan_dhcp_started_serves_the_reference_address_stopped_serves_none(site, back_to_production):
     site.move([1], "5")
+    assert not site.fabric.dhcp_running(SITE, "5")         # a VLAN's DHCP is off until started
+    assert site.exec(1, DHCLIENT, check=False).returncode != 0
+
+    site.dhcp("5")
     assert site.fabric.dhcp_running(SITE, "5")
     got = site.exec(1, DHCLIENT, check=False)
     assert got.returncode == 0, got.stderr

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import needs_fabric, write_config, free_port
+from fabric_site import needs_fabric, write_config, free_port
 from g5k_emulator import config as config_module
 from g5k_emulator.fabric import network
 from g5k_emulator.fabric.host_commands import FabricError
@@ -52,7 +52,7 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path):
         assert first.returncode == 0, first.stderr
         assert "4 nodes up (4 started)" in first.stdout
         pids = recorded_pids(state_dir)
-        assert len(pids) == 11                       # one dnsmasq per VLAN of the site
+        assert len(pids) == 1                        # production DHCP; VLANs' start on demand
         ids = Podman(state_dir).output("ps", "-q", "--filter", f"label={LABEL}").split()
 
         second = cli("up", "--no-api", *common)

@@ -3,13 +3,14 @@ import subprocess
 
 import pytest
 
-from conftest import SITE
+from fabric_site import SITE
 
 pytestmark = pytest.mark.fabric
 
 
 def test_local_vlan_node_is_unreachable_from_the_host_and_reachable_through_kavlan_gateway(
         site, back_to_production):
+    site.dhcp("1")
     site.move([2], "1")
     site.renew(2)
     address = site.address(2, "1")
@@ -28,6 +29,7 @@ def test_local_vlan_node_is_unreachable_from_the_host_and_reachable_through_kavl
 
 
 def test_local_vlan_node_has_no_way_out(site, back_to_production):
+    site.dhcp("1")
     site.move([3], "1")
     site.renew(3)
     assert not site.ping(3, site.address(1))              # production node: not routed

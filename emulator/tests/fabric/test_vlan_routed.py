@@ -6,6 +6,7 @@ pytestmark = pytest.mark.fabric
 
 def test_routed_vlan_members_reach_each_other_and_production_is_isolated_at_layer2(
         site, back_to_production):
+    site.dhcp("4")
     site.move([1, 2, 3], "4")
     site.renew(1, 2, 3)
     in_vlan = {n: site.address(n, "4") for n in (1, 2, 3)}
@@ -35,6 +36,7 @@ def test_routed_vlan_members_reach_each_other_and_production_is_isolated_at_laye
 
 
 def test_routed_vlan_is_routed_to_production_through_the_site_router(site, back_to_production):
+    site.dhcp("4")
     site.move([1], "4")
     site.renew(1)
     # layer 3 crosses the host (gateway of both networks); layer 2 does not

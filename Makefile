@@ -58,6 +58,9 @@ $(BUILD)/containers.conf: scripts/podman-conf
 	@mkdir -p $(@D)
 	@scripts/podman-conf > $@
 
+demo: deps
+	@scripts/demo
+
 test: deps
 	@failed=(); passed=(); \
 	for suite in $(SUITES); do \

@@ -245,7 +245,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._read_config_data(path)
         try:
             settings = resolve_api_settings(self._api_options())
-            selection = JobSelection(self.get_option("sites"), self.get_option("jobs"), self.get_option("job_names"),
+            # site names end up in host variables: drop the template trust the config file gave them
+            selection = JobSelection([wrap_var(s) for s in self.get_option("sites")],
+                                     [wrap_var(j) for j in self.get_option("jobs")], self.get_option("job_names"),
                                      self.get_option("job_states"), self._user(settings))
             placement = self._placement(path)
             data = self._data(path, cache, settings, selection)

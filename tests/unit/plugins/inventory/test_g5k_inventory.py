@@ -205,6 +205,10 @@ def test_remote_values_are_unsafe_and_group_names_valid(fake_api, run_inventory)
     name = inv.vars(fqdn("parasilo-1"))["g5k_job_name"]
     assert name == "x{{ lookup('pipe','id') }}"
     assert not TrustedAsTemplate.is_tagged_on(name)
+    # nothing the plugin sets may be templated, not even the site name taken from the (trusted) config file
+    strings = [v for v in inv.vars(fqdn("parasilo-1")).values() if isinstance(v, str)]
+    assert "rennes" in strings
+    assert [v for v in strings if TrustedAsTemplate.is_tagged_on(v)] == []
     assert inv.group("job_x___lookup__pipe___id_____") == [fqdn("parasilo-1")]
 
 

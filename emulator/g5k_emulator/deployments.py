@@ -10,7 +10,7 @@ import threading
 import uuid
 
 from .errors import ApiError, not_authenticated
-from .kavlan import NO_PRIVILEGES, rights
+from .kavlan import NO_PRIVILEGES, rights, vlan_of
 from .vlan_catalogue import DEFAULT, site_vlans
 
 log = logging.getLogger(__name__)
@@ -130,16 +130,22 @@ def _deploy(platform, uid: str) -> None:
         return
     site, nodes, params = row["site"], json.loads(row["nodes"]), json.loads(row["params"])
     vlan = params.get("vlan")
-    if vlan:
-        # Kadeploy --vlan moves the primary interfaces before rebooting the nodes.
-        with platform.store.transaction() as db:
+    with platform.store.transaction() as db:
+        if vlan:
+            # Kadeploy --vlan moves the primary interfaces before rebooting the nodes.
             db.executemany("INSERT OR REPLACE INTO vlan_members (site, interface, vlan) VALUES (?, ?, ?)",
                            [(site, n, vlan) for n in nodes])
+        groups: dict[str, list[str]] = {}  # without --vlan a node is deployed where it is
+        for node in nodes:
+            groups.setdefault(vlan_of(db, site, node), []).append(node)
     with platform.faults_lock:
         faults = platform.faults
     delay = platform.config.deployment_delay + faults.slow_deployment
+    booted: dict[str, bool] = {}
     try:
-        booted = platform.fabric.deploy(site, nodes, row["environment"], params.get("key"), vlan, delay)
+        for current, members in groups.items():
+            booted.update(platform.fabric.deploy(site, members, row["environment"], params.get("key"),
+                                                 None if current == DEFAULT else current, delay))
     except Exception as exc:  # noqa: BLE001 - the fabric's failure is the deployment's failure
         result = {n: {"macro": None, "micro": None, "state": "KO"} for n in nodes}
         _update(platform, uid, ("processing",), status="error", result=json.dumps(result),

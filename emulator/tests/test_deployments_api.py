@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from conftest import ASMITH
+from api_client import ASMITH
 
 DEPLOYMENT_KEYS = {"created_at", "disable_bootloader_install", "disable_disk_partitioning", "environment",
                    "ignore_nodes_deploying", "links", "nodes", "site_uid", "status", "uid", "updated_at",
@@ -117,3 +117,15 @@ def test_deployments_cut_by_a_restart_end_in_error(api_factory, tmp_path):
     second = api_factory(state_dir=tmp_path / "kept", clock=first.clock)
     cut = second.get("/sites/rennes/deployments/D-cut").json()
     assert cut["status"] == "error" and "interrupted" in cut["output"]
+
+
+def test_without_vlan_a_node_is_deployed_in_the_vlan_it_is_in(api):
+    job = api.running_job("nodes=2+{type='kavlan'}/vlan=1", types=["deploy"])
+    vlan = job["resources_by_type"]["vlans"][0]
+    moved, stayed = job["assigned_nodes"]
+    api.post(f"/sites/rennes/vlans/{vlan}/nodes", [moved])
+    done = wait_final(api, deploy(api, job["assigned_nodes"]).json()["uid"])
+    assert done["status"] == "terminated"
+    deploys = [c for c in api.fabric.calls if c[0] == "deploy"]
+    assert ("deploy", "rennes", [moved], "debian12-min", "ssh-ed25519 AAAA test", vlan) in deploys
+    assert ("deploy", "rennes", [stayed], "debian12-min", "ssh-ed25519 AAAA test", None) in deploys

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import JDOE, basic
+from api_client import JDOE, basic
 
 
 def test_reference_routes_serve_the_generated_documents_with_links(api):

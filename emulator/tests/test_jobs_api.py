@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 
-from conftest import ASMITH, JDOE
+from api_client import ASMITH
 
 KAVLAN3 = "{cluster='parasilo'}/nodes=3+{type='kavlan'}/vlan=1,walltime=1:00:00"
 JOB_KEYS = {"assigned_nodes", "command", "directory", "events", "links", "message", "mode", "project",
@@ -180,7 +180,7 @@ def test_unknown_jobs_sites_and_the_slurm_site(api):
     assert api.get("/sites/rennes/jobs/999").status_code == 404
     assert api.get("/sites/rennes/jobs/999").text == "Couldn't find OAR::Job with 'job_id'=999"
     assert api.delete("/sites/rennes/jobs/999").text == "Job id '999' cannot be found."
-    slurm = api.submit("nodes=1") if False else api.post("/sites/bordeaux/jobs", {"command": "x"})
+    slurm = api.post("/sites/bordeaux/jobs", {"command": "x"})
     assert slurm.status_code == 404 and "slurm" in slurm.text and "OAR" in slurm.text
     assert api.get("/sites/bordeaux/jobs").status_code == 404
     assert api.get("/sites/atlantis/jobs").status_code == 404

@@ -1,7 +1,7 @@
 """KaVLAN endpoints: catalogue, membership, rights, the node's-site rule, DHCP, job end."""
 from __future__ import annotations
 
-from conftest import ASMITH, JDOE, basic
+from api_client import ASMITH, JDOE, basic
 
 R = "rennes.grid5000.fr"
 N = "nancy.grid5000.fr"

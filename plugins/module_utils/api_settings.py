@@ -135,9 +135,9 @@ def resolve_api_settings(options, environ=None, config_path=None):
             return config[file_key], "%s key %s" % (expanded, file_key)
         return None, None
 
-    uri, _ = pick("api_uri", "uri", "uri")
-    username, _ = pick("api_username", "username", "username")
-    password, _ = pick("api_password", "password", "password")
+    uri = pick("api_uri", "uri", "uri")[0]
+    username = pick("api_username", "username", "username")[0]
+    password = pick("api_password", "password", "password")[0]
     verify, verify_source = pick("validate_certs", "validate_certs", "verify_ssl")
     ca_path = options.get("ca_path")
     if verify is None:

@@ -19,7 +19,7 @@ description:
     so a /18 (16k addresses) costs only what is asked.
   - Reading only - reserve subnets with M(g5k.testbed.oar_job) (O(g5k.testbed.oar_job#module:subnet_prefix)).
 author:
-  - g5k.testbed contributors
+  - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
   - g5k.testbed.api
   - g5k.testbed.api.action_group

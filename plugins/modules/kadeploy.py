@@ -22,7 +22,7 @@ description:
     shows the deployment status and elapsed time (action plugin).
   - The nodes must belong to a running job of the user with the C(deploy) type.
 author:
-  - g5k.testbed contributors
+  - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
   - g5k.testbed.api
   - g5k.testbed.api.action_group
@@ -55,11 +55,9 @@ options:
   key:
     description: SSH public key (content or an http(s) URL) to install for root.
     type: str
-    no_log: false
   key_file:
     description: File (on the host running the module) holding the SSH public key to install.
     type: path
-    no_log: false
   vlan:
     description: Deploy the nodes straight into this VLAN (their primary interface stays in it).
     type: str
@@ -148,7 +146,6 @@ api_requests:
   sample: 6
 """
 
-import os
 from collections import OrderedDict
 
 from ansible.module_utils.basic import AnsibleModule
@@ -165,7 +162,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import nod
 def read_key(params):
     if params["key_file"]:
         try:
-            with open(os.path.expanduser(params["key_file"])) as handle:
+            with open(params["key_file"]) as handle:
                 return handle.read().strip()
         except (IOError, OSError) as exc:
             raise G5kInputError("cannot read key_file %s: %s" % (params["key_file"], exc))

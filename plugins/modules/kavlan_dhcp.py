@@ -21,7 +21,7 @@ description:
   - Before the request, the module checks that the site runs OAR, that the VLAN exists there and
     that it is held by one of the user's active jobs (when the user is known).
 author:
-  - g5k.testbed contributors
+  - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
   - g5k.testbed.api
   - g5k.testbed.api.action_group

@@ -18,7 +18,7 @@ description:
     Reference API, the interfaces they hold, and for a local (non-routed) VLAN the SSH gateway
     host to jump through.
 author:
-  - g5k.testbed contributors
+  - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
   - g5k.testbed.api
   - g5k.testbed.api.action_group

@@ -27,7 +27,7 @@ description:
     local or routed O(vlan) is held by one of the user's jobs at that site (skipped when the user
     is unknown, that is an anonymous client without E(USER)).
 author:
-  - g5k.testbed contributors
+  - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
   - g5k.testbed.api
   - g5k.testbed.api.action_group

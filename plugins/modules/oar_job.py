@@ -23,7 +23,7 @@ description:
     Delete it (O(state=absent)) and run again.
   - With O(wait=true), waiting shows the job state and elapsed time in the play output (action plugin).
 author:
-  - g5k.testbed contributors
+  - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
   - g5k.testbed.api
   - g5k.testbed.api.action_group

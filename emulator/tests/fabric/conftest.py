@@ -9,14 +9,16 @@ from g5k_emulator.fabric.live import LiveFabric
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(request, tmp_path_factory):
+    """Modules that set WITH_API = True also get the API server (`serve --fabric`)."""
     needs_fabric()
+    with_api = getattr(request.module, "WITH_API", False)
     where = tmp_path_factory.mktemp("fabric-site")
     config_path = write_config(where / "site.yml", nodes=4, port=free_port())
     fabric = LiveFabric(config_module.load(config_path), where / "state", boot_timeout=60)
     try:
-        fabric.up(config_path=config_path, api=False, log=lambda *_: None)
-        yield Site(fabric, config_path, api=False)
+        fabric.up(config_path=config_path, api=with_api, log=lambda *_: None)
+        yield Site(fabric, config_path, api=with_api)
     finally:
         fabric.down(log=lambda *_: None)
 

@@ -5,11 +5,16 @@ Everything runs for real: root, podman containers, bridges, dnsmasq. Nodes are d
 """
 from __future__ import annotations
 
+import base64
 import concurrent.futures
+import json
 import os
 import shutil
 import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -50,7 +55,7 @@ class Site:
     def __init__(self, fabric: LiveFabric, config_path: Path, api: bool):
         self.fabric = fabric
         self.config_path = config_path
-        self.api = api
+        self.api = SiteApi(fabric.config.host, fabric.config.port) if api else None
         self.env = {**os.environ, **fabric.podman.env()}
         self.key = fabric.state.dir / "ssh" / "id_ed25519"
 
@@ -103,3 +108,60 @@ class Site:
 
     def move(self, numbers, vlan: str) -> None:
         self.fabric.set_vlan(SITE, [self.fqdn(n) for n in numbers], vlan)
+
+
+class SiteApi:
+    """The site's REST API over HTTP (basic auth as jdoe), as the playbooks call it."""
+
+    def __init__(self, host: str, port: int, user=("jdoe", "jdoe-secret")):
+        self.base = f"http://{host}:{port}/stable/sites/{SITE}"
+        token = base64.b64encode(f"{user[0]}:{user[1]}".encode()).decode()
+        self.headers = {"Authorization": f"Basic {token}", "Accept": "application/json"}
+
+    def call(self, method: str, path: str, body=None) -> tuple[int, object]:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {**self.headers, **({"Content-Type": "application/json"} if data else {})}
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=120) as answer:
+                text = answer.read().decode()
+                status = answer.status
+        except urllib.error.HTTPError as error:
+            text, status = error.read().decode(), error.code
+        try:
+            return status, json.loads(text) if text else None
+        except ValueError:
+            return status, text
+
+    def running_job(self, resources: str, types=()) -> dict:
+        status, job = self.call("POST", "/jobs", {"resources": resources, "command": "sleep 3600",
+                                                  "types": list(types)})
+        assert status == 201, job
+        return self.wait(f"/jobs/{job['uid']}", lambda j: j["state"] == "running", 30)
+
+    def wait(self, path: str, done, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            status, document = self.call("GET", path)
+            assert status == 200, document
+            if done(document) or time.monotonic() > deadline:
+                return document
+            time.sleep(0.5)
+
+    def move(self, names: list[str], vlan: str) -> dict:
+        status, answer = self.call("POST", f"/vlans/{vlan}/nodes", names)
+        assert status == 200, answer
+        return answer
+
+    def dhcpd(self, vlan: str, action: str) -> None:
+        status, answer = self.call("PUT", f"/vlans/{vlan}/dhcpd", {"action": action})
+        assert status == 204, answer
+
+    def deploy(self, nodes: list[str], environment: str, key: str, vlan: str | None) -> dict:
+        body = {"nodes": nodes, "environment": environment, "key": key}
+        if vlan is not None:
+            body["vlan"] = int(vlan)
+        status, deployment = self.call("POST", "/deployments", body)
+        assert status == 201, deployment
+        return self.wait(f"/deployments/{deployment['uid']}",
+                         lambda d: d["status"] in ("terminated", "error", "canceled"), 180)

@@ -68,18 +68,11 @@ def _last_block_ip(network: ipaddress.IPv4Network, host: int) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class SitePlan:
+class SitePlan(KnownSite):
     """The address plan of one site; every method is a pure function of its fields."""
 
     uid: str
     scheduler: str
-    index: int
-    global_vlan: int | None
-    production: str
-    g5ksubnet: str | None
-    location: str
-    latitude: float
-    longitude: float
 
     @property
     def is_oar(self) -> bool:
@@ -198,5 +191,5 @@ def plan_sites(sites) -> dict[str, SitePlan]:
         elif known.global_vlan is None:
             raise ValueError(f"site {site.uid} has no global VLAN on the real platform: "
                              "it cannot be an OAR site here")
-        plans[site.uid] = SitePlan(site.uid, site.scheduler, **dataclasses.asdict(known))
+        plans[site.uid] = SitePlan(uid=site.uid, scheduler=site.scheduler, **dataclasses.asdict(known))
     return plans

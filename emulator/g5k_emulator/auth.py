@@ -8,7 +8,7 @@ import hmac
 
 from fastapi import Request
 
-from .errors import ApiError
+from .errors import ApiError, not_authenticated
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Grid5000 API (emulated)"'}
 
@@ -31,4 +31,12 @@ def current_user(request: Request) -> str | None:
     expected = users.get(login)
     if expected is None or not hmac.compare_digest(expected.encode(), password.encode()):
         raise ApiError(401, "Authentication failed: wrong login or password", CHALLENGE)
+    return login
+
+
+def require_user(request: Request) -> str:
+    """The authenticated login; 403 for anonymous requests (g5k-api's ensure_authenticated!)."""
+    login = current_user(request)
+    if login is None:
+        raise not_authenticated()
     return login

@@ -31,6 +31,10 @@ def link(request: Request, rel: str, path: str, kind: str = ITEM) -> dict:
     return {"rel": rel, "href": href(request, path), "type": kind}
 
 
+def self_and_parent(request: Request, path: str, parent_path: str) -> list[dict]:
+    return [link(request, "self", path), link(request, "parent", parent_path)]
+
+
 def absolute(request: Request, path: str) -> str:
     return f"{str(request.base_url).rstrip('/')}{href(request, path)}"
 
@@ -59,6 +63,13 @@ def collection(request: Request, items: list, self_path: str, parent_path: str |
     body = {"total": len(items) if total is None else total, "offset": offset,
             "items": items, "links": links}
     return render(request, body, kind=COLLECTION)
+
+
+def paginated(request: Request, rows: list, document, self_path: str, parent_path: str) -> Response:
+    """A collection of `document(row)` for the page of `rows` the limit/offset parameters select."""
+    limit, offset = pagination(request)
+    items = [document(row) for row in rows[offset:offset + limit]]
+    return collection(request, items, self_path, parent_path, offset, len(rows))
 
 
 def pagination(request: Request) -> tuple[int, int]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from .. import deployments
-from ..auth import current_user
-from ..http_responses import absolute, collection, json_body, link, pagination, render
+from ..auth import require_user
+from ..http_responses import absolute, json_body, paginated, render, self_and_parent
 from ..job_lifecycle import advance
 
 router = APIRouter()
@@ -21,24 +21,23 @@ def _platform(request: Request, site: str):
 def _document(request: Request, row: dict) -> dict:
     doc = deployments.document(row)
     path = f"/sites/{row['site']}/deployments/{row['uid']}"
-    doc["links"] = [link(request, "self", path), link(request, "parent", f"/sites/{row['site']}")]
+    doc["links"] = self_and_parent(request, path, f"/sites/{row['site']}")
     return doc
 
 
 @router.get("/sites/{site}/deployments")
 def list_deployments(request: Request, site: str):
     platform = _platform(request, site)
-    limit, offset = pagination(request)
     filters = {k: request.query_params.get(k) for k in ("user", "status", "reverse")}
     found = deployments.list_deployments(platform, site, filters)
-    items = [_document(request, row) for row in found[offset:offset + limit]]
-    return collection(request, items, f"/sites/{site}/deployments", f"/sites/{site}", offset, len(found))
+    return paginated(request, found, lambda row: _document(request, row), f"/sites/{site}/deployments",
+                     f"/sites/{site}")
 
 
 @router.post("/sites/{site}/deployments")
 async def create(request: Request, site: str):
     platform = _platform(request, site)
-    user = current_user(request)
+    user = require_user(request)
     body = await json_body(request)
     uid = deployments.create(platform, site, user, body)
     return render(request, _document(request, deployments.get(platform, site, uid)), status=201,
@@ -62,5 +61,5 @@ def refresh(request: Request, site: str, uid: str):
 @router.delete("/sites/{site}/deployments/{uid}")
 def cancel(request: Request, site: str, uid: str):
     platform = _platform(request, site)
-    deployments.cancel(platform, site, uid, current_user(request))
+    deployments.cancel(platform, site, uid, require_user(request))
     return Response(status_code=202, headers={"Location": absolute(request, f"/sites/{site}/deployments/{uid}")})

@@ -4,8 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from .. import jobs
-from ..auth import current_user
-from ..http_responses import absolute, collection, json_body, link, pagination, render
+from ..auth import require_user
+from ..http_responses import absolute, json_body, paginated, render, self_and_parent
 
 router = APIRouter()
 FILTERS = ("user", "name", "project", "queue", "job_id", "state")
@@ -20,24 +20,23 @@ def _platform(request: Request, site: str):
 def _document(request: Request, platform, job: dict, with_resources: bool = True) -> dict:
     doc = jobs.document(platform, job, with_resources)
     path = f"/sites/{job['site']}/jobs/{job['uid']}"
-    doc["links"] = [link(request, "self", path), link(request, "parent", f"/sites/{job['site']}")]
+    doc["links"] = self_and_parent(request, path, f"/sites/{job['site']}")
     return doc
 
 
 @router.get("/sites/{site}/jobs")
 def list_jobs(request: Request, site: str):
     platform = _platform(request, site)
-    limit, offset = pagination(request)
     found = jobs.list_jobs(platform, site, {k: request.query_params.get(k) for k in FILTERS})
     with_resources = request.query_params.get("resources") in ("yes", "true", "1")
-    items = [_document(request, platform, j, with_resources) for j in found[offset:offset + limit]]
-    return collection(request, items, f"/sites/{site}/jobs", f"/sites/{site}", offset, len(found))
+    return paginated(request, found, lambda job: _document(request, platform, job, with_resources),
+                     f"/sites/{site}/jobs", f"/sites/{site}")
 
 
 @router.post("/sites/{site}/jobs")
 async def submit(request: Request, site: str):
     platform = _platform(request, site)
-    user = current_user(request)
+    user = require_user(request)
     body = await json_body(request)
     uid = jobs.submit(platform, site, user, body)
     job = jobs.get(platform, site, uid)
@@ -54,7 +53,7 @@ def get_job(request: Request, site: str, uid: str):
 @router.delete("/sites/{site}/jobs/{uid}")
 def delete_job(request: Request, site: str, uid: str):
     platform = _platform(request, site)
-    job_id = jobs.request_delete(platform, site, uid, current_user(request))
+    job_id = jobs.request_delete(platform, site, uid, require_user(request))
     info = (f"Deleting the job = {job_id} ...REGISTERED. "
             f"The job(s) [ {job_id} ] will be deleted in a near future.")
     return Response(status_code=202, headers={

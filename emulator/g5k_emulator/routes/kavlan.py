@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from .. import kavlan
-from ..auth import current_user
+from ..auth import require_user
 from ..errors import ApiError
-from ..http_responses import COLLECTION, collection, json_body, link, render
+from ..http_responses import COLLECTION, collection, json_body, link, render, self_and_parent
 from ..job_lifecycle import advance
 from ..vlan_catalogue import site_vlans
 
@@ -31,9 +31,8 @@ def _vlan_doc(request, site, vlan, kind):
 
 
 def _node_doc(request, site, name, vlan):
-    return {"uid": name, "vlan": vlan, "links": [
-        link(request, "self", f"/sites/{site}/vlans/nodes/{name}"),
-        link(request, "parent", f"/sites/{site}/vlans/nodes", COLLECTION)]}
+    return {"uid": name, "vlan": vlan,
+            "links": self_and_parent(request, f"/sites/{site}/vlans/nodes/{name}", f"/sites/{site}/vlans/nodes")}
 
 
 def _cached(response: Response) -> Response:
@@ -60,8 +59,7 @@ def all_nodes(request: Request, site: str):
 @router.post("/sites/{site}/vlans/nodes")
 async def vlan_of_nodes(request: Request, site: str):
     platform = _platform(request, site)
-    if current_user(request) is None:
-        raise ApiError(403, "You are not authorized to access this resource")
+    require_user(request)
     names = await json_body(request)
     if not isinstance(names, list) or not names:
         raise ApiError(422, "Missing node list")
@@ -83,9 +81,8 @@ def vlan_of_node(request: Request, site: str, name: str):
 
 
 def _user_vlans_doc(request, site, login, vlans):
-    return {"uid": login, "vlans": sorted(vlans, key=int), "links": [
-        link(request, "self", f"/sites/{site}/vlans/users/{login}"),
-        link(request, "parent", f"/sites/{site}/vlans/users", COLLECTION)]}
+    return {"uid": login, "vlans": sorted(vlans, key=int),
+            "links": self_and_parent(request, f"/sites/{site}/vlans/users/{login}", f"/sites/{site}/vlans/users")}
 
 
 @router.get("/sites/{site}/vlans/users")
@@ -126,17 +123,14 @@ def vlan_nodes(request: Request, site: str, vlan: str):
 @router.post("/sites/{site}/vlans/{vlan}/nodes")
 async def set_vlan_nodes(request: Request, site: str, vlan: str):
     platform = _platform(request, site)
-    login = current_user(request)
-    if login is None:
-        raise ApiError(403, "You are not authorized to access this resource")
+    login = require_user(request)
     names = await json_body(request)
     return render(request, kavlan.set_nodes_vlan(platform, site, vlan, names, login))
 
 
 def _vlan_user_doc(request, site, vlan, login, status):
-    return {"uid": login, "status": status, "links": [
-        link(request, "self", f"/sites/{site}/vlans/{vlan}/users/{login}"),
-        link(request, "parent", f"/sites/{site}/vlans/{vlan}/users", COLLECTION)]}
+    return {"uid": login, "status": status, "links": self_and_parent(
+        request, f"/sites/{site}/vlans/{vlan}/users/{login}", f"/sites/{site}/vlans/{vlan}/users")}
 
 
 @router.get("/sites/{site}/vlans/{vlan}/users")
@@ -164,8 +158,7 @@ def vlan_user(request: Request, site: str, vlan: str, login: str):
 @router.delete("/sites/{site}/vlans/{vlan}/users/{login}")
 def grant_or_revoke(request: Request, site: str, vlan: str, login: str):
     _platform(request, site)
-    if current_user(request) is None:
-        raise ApiError(403, "You are not authorized to access this resource")
+    require_user(request)
     # Reserved to OAR on the platform: rights here follow the jobs.
     raise ApiError(403, f"{kavlan.NO_PRIVILEGES}: only OAR grants or revokes VLAN rights")
 
@@ -173,9 +166,7 @@ def grant_or_revoke(request: Request, site: str, vlan: str, login: str):
 @router.put("/sites/{site}/vlans/{vlan}/dhcpd")
 async def dhcpd(request: Request, site: str, vlan: str):
     platform = _platform(request, site)
-    login = current_user(request)
-    if login is None:
-        raise ApiError(403, "You are not authorized to access this resource")
+    login = require_user(request)
     body = await json_body(request)
     kavlan.set_dhcpd(platform, site, vlan, body, login)
     return Response(status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from ..errors import ApiError
-from ..http_responses import COLLECTION, collection, link, render
+from ..http_responses import COLLECTION, collection, link, render, self_and_parent
 
 router = APIRouter()
 
@@ -52,14 +52,18 @@ def site(request: Request, site: str):
 
 def _cluster_links(request, site, cluster):
     base = f"/sites/{site}/clusters/{cluster}"
-    return [link(request, "self", base), link(request, "parent", f"/sites/{site}"),
-            link(request, "nodes", f"{base}/nodes", COLLECTION)]
+    return [*self_and_parent(request, base, f"/sites/{site}"), link(request, "nodes", f"{base}/nodes", COLLECTION)]
+
+
+def _site_part(request: Request, site: str, part: str) -> dict:
+    """The site's clusters or servers documents (404 for an unknown site)."""
+    platform = _platform(request)
+    platform.site(site)
+    return getattr(platform.reference, part)[site]
 
 
 def _clusters(request: Request, site: str) -> dict:
-    platform = _platform(request)
-    platform.site(site)
-    return platform.reference.clusters[site]
+    return _site_part(request, site, "clusters")
 
 
 def _cluster(request: Request, site: str, cluster: str) -> dict:
@@ -82,7 +86,7 @@ def cluster(request: Request, site: str, cluster: str):
 
 def _node_links(request, site, cluster, node):
     base = f"/sites/{site}/clusters/{cluster}"
-    return [link(request, "self", f"{base}/nodes/{node}"), link(request, "parent", base)]
+    return self_and_parent(request, f"{base}/nodes/{node}", base)
 
 
 @router.get("/sites/{site}/clusters/{cluster}/nodes")
@@ -104,13 +108,11 @@ def node(request: Request, site: str, cluster: str, node: str):
 
 
 def _servers(request: Request, site: str) -> dict:
-    platform = _platform(request)
-    platform.site(site)
-    return platform.reference.servers[site]
+    return _site_part(request, site, "servers")
 
 
 def _server_links(request, site, server):
-    return [link(request, "self", f"/sites/{site}/servers/{server}"), link(request, "parent", f"/sites/{site}")]
+    return self_and_parent(request, f"/sites/{site}/servers/{server}", f"/sites/{site}")
 
 
 @router.get("/sites/{site}/servers")

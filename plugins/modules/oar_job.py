@@ -421,8 +421,8 @@ def present(module, client, catalog, user, specs):
                 job = client.post(path_of("sites", entry["site"], "jobs"), submission(params, entry["resources"]),
                                   "submit job %s at %s" % (params["name"], entry["site"]))
             except G5kApiError as exc:
-                raise G5kApiError(exc.operation, exc.method, exc.path, exc.status, exc.body,
-                                  rollback(client, created))
+                hints = [h for h in (exc.hint, rollback(client, created)) if h]
+                raise G5kApiError(exc.operation, exc.method, exc.path, exc.status, exc.body, "; ".join(hints))
             created.append(entry)
             entry["uid"] = (job or {}).get("uid")
             entry["state"] = (job or {}).get("state", "waiting")

@@ -11,11 +11,4 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    fabric = site_arguments.fabric(args)
-    if fabric is None:
-        return 2
-    try:
-        fabric.down()
-    except site_arguments.ERRORS as exc:
-        return site_arguments.report_failure("down", exc)
-    return 0
+    return site_arguments.run_on_fabric(args, "down", lambda fabric: fabric.down())

@@ -41,8 +41,12 @@ def netns_list(prefixes=NETNS_PREFIXES) -> list[str]:
 
 
 def ensure_netns(name: str) -> None:
+    """A namespace that does not route: new ones inherit the host's forwarding=1 here, and a
+    kavlan-<N> gateway that forwarded would join its local VLAN to production."""
     if name not in netns_list((name,)):
         run(["ip", "netns", "add", name])
+        run(["ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv4.ip_forward=0",
+             "net.ipv6.conf.all.forwarding=0"])
     ip("link", "set", "lo", "up", netns=name)
 
 

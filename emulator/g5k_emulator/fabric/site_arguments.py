@@ -17,7 +17,7 @@ def add(parser) -> None:
                              f"(default {DEFAULT_STATE_DIR})")
 
 
-def fabric(args):
+def fabric_for(args):
     """A LiveFabric for the arguments, or None after printing why not."""
     from .live import LiveFabric
     try:
@@ -28,9 +28,18 @@ def fabric(args):
         return None
 
 
-def report_failure(command: str, exc: Exception) -> int:
-    print(f"g5k-emulator {command}: {exc}", file=sys.stderr)
-    return 1
-
-
 ERRORS = (FabricError, RuntimeError, ValueError, KeyError, OSError)
+
+
+def run_on_fabric(args, command: str, action) -> int:
+    """Build the fabric from the arguments and run `action(fabric)`; failures become one line
+    on stderr and exit status 1 (2 for a bad configuration)."""
+    fabric = fabric_for(args)
+    if fabric is None:
+        return 2
+    try:
+        action(fabric)
+    except ERRORS as exc:
+        print(f"g5k-emulator {command}: {exc}", file=sys.stderr)
+        return 1
+    return 0

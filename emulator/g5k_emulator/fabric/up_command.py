@@ -16,13 +16,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    fabric = site_arguments.fabric(args)
-    if fabric is None:
-        return 2
     start = time.monotonic()
-    try:
+
+    def up(fabric) -> None:
         fabric.up(config_path=args.config, api=not args.no_api)
-    except site_arguments.ERRORS as exc:
-        return site_arguments.report_failure("up", exc)
-    print(f"up in {time.monotonic() - start:.1f} s")
-    return 0
+        print(f"up in {time.monotonic() - start:.1f} s")
+    return site_arguments.run_on_fabric(args, "up", up)

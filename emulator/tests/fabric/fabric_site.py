@@ -96,6 +96,22 @@ class Site:
     def ping(self, n: int, address: str) -> bool:
         return self.exec(n, f"ping -c 1 -W 2 {address}", check=False).returncode == 0
 
+    def mirror_addresses(self) -> list[str]:
+        return [ip for ips in self.fabric.state.load()["mirror"].values() for ip in ips]
+
+    def fetch_release(self, n: int, host: str) -> bool:
+        """Whether node n gets the mirror's bookworm Release file over HTTP (5 s at most)."""
+        script = ("import urllib.request,sys\n"
+                  "r=urllib.request.Request('http://%s/debian/dists/bookworm/Release',"
+                  "headers={'Host':'%s'})\n"
+                  "sys.exit(0 if b'Suite' in urllib.request.urlopen(r,timeout=5).read(2000) else 1)"
+                  % (host, self.mirror_host))
+        return self.exec(n, f'python3 -c "{script}"', check=False).returncode == 0
+
+    @property
+    def mirror_host(self) -> str:
+        return next(iter(self.fabric.state.load()["mirror"]))
+
     def ssh(self, address: str, command: str, key: Path | None = None, jump: str | None = None):
         args = ["ssh", *SSH_OPTIONS, "-i", str(key or self.key)]
         if jump:

@@ -32,6 +32,14 @@ def test_local_vlan_node_has_no_way_out(site, back_to_production):
     site.dhcp("1")
     site.move([3], "1")
     site.renew(3)
-    assert not site.ping(3, site.address(1))              # production node: not routed
-    gateway_leg = site.fabric.topology.vlan(SITE, "1").gateway
-    assert site.ping(3, gateway_leg)                       # but the gateway node is there
+    gateway = site.fabric.topology.gateways[(SITE, "1")]
+    assert site.ping(3, site.fabric.topology.vlan(SITE, "1").gateway)   # the gateway node is there
+    assert site.ping(3, gateway.primary.addresses["DEFAULT"])           # and answers on both legs
+    assert not site.ping(3, site.address(1))              # but routes nothing to production
+    assert not site.ping(3, site.fabric.topology.vlan(SITE, "DEFAULT").gateway)
+    forwarding = subprocess.run(["ip", "netns", "exec", gateway.netns, "sysctl", "-n",
+                                 "net.ipv4.ip_forward"], capture_output=True, text=True)
+    assert forwarding.stdout.strip() == "0"
+    # and the package mirror is out of reach (the gateway drops the packet: nothing leaves)
+    mirror = next(iter(site.mirror_addresses()))
+    assert not site.fetch_release(3, mirror)

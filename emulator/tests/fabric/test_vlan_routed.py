@@ -42,3 +42,12 @@ def test_routed_vlan_is_routed_to_production_through_the_site_router(site, back_
     # layer 3 crosses the host (gateway of both networks); layer 2 does not
     assert site.ping(1, site.address(2))
     assert not site.arping(1, site.address(2))
+
+
+def test_production_and_routed_vlan_nodes_reach_the_package_mirror(site, back_to_production):
+    site.dhcp("4")
+    site.move([1], "4")
+    site.renew(1)
+    host = next(iter(site.fabric.state.load()["mirror"]))
+    assert site.fetch_release(1, host)                     # routed VLAN, by name (site DNS)
+    assert site.fetch_release(2, host)                     # production

@@ -18,9 +18,9 @@ def platform():
     """jdoe holds 2 parasilo nodes + a routed VLAN (no subnet); asmith holds another parasilo node."""
     with emulator_for(nodes=4) as emulator:
         mine = run_playbook("reserve", emulator.url, job_name="mine",
-                            job_clusters=[{"name": "parasilo", "nodes": 2}], job_vlan="kavlan")["under test"]
+                            job_clusters=[{"name": "parasilo", "nodes": 2}], job_vlan="kavlan")["Under test"]
         theirs = run_playbook("reserve", emulator.url, user="asmith", job_name="theirs",
-                              job_clusters=[{"name": "parasilo", "nodes": 1}])["under test"]
+                              job_clusters=[{"name": "parasilo", "nodes": 1}])["Under test"]
         assert not mine.get("failed") and not theirs.get("failed"), (mine, theirs)
         yield emulator, mine["jobs"][0], theirs["jobs"][0]
 

@@ -13,7 +13,7 @@ from g5k_module_harness import api, assert_pattern, emulator_for, run_playbook  
 def platform():
     with emulator_for(nodes=4) as emulator:
         job = run_playbook("reserve", emulator.url, job_name="net", job_clusters=[{"name": "parasilo", "nodes": 3}],
-                           job_vlan="kavlan", job_subnet_prefix=22)["under test"]
+                           job_vlan="kavlan", job_subnet_prefix=22)["Under test"]
         assert not job.get("failed"), job.get("msg")
         yield emulator, job["jobs"][0]
 
@@ -34,7 +34,7 @@ def test_ko_node_is_retried_then_reported(platform):
     control = emulator.url.rsplit("/stable", 1)[0] + "/_emulator"
     api(control, "PUT", "/faults", {"nodes_not_booting": [node.split(".")[0]]})
     try:
-        result = run_playbook("kadeploy", emulator.url, deploy_nodes=[node], deploy_attempts=2)["under test"]
+        result = run_playbook("kadeploy", emulator.url, deploy_nodes=[node], deploy_attempts=2)["Under test"]
     finally:
         api(control, "PUT", "/faults", {"nodes_not_booting": []})
     assert result.get("failed")
@@ -50,13 +50,13 @@ def test_subnet_info_and_dhcp(platform):
     for check in (True, False, False, True):
         results = run_playbook("network_reads", emulator.url, check=check, job_name="net", job_id=job["uid"], vlan_id=vlan)
         assert not any(r.get("failed") for r in results.values()), results
-        assert results["subnet"]["changed"] is False and results["info"]["changed"] is False
+        assert results["Subnet"]["changed"] is False and results["Info"]["changed"] is False
         # the API cannot tell whether the DHCP server already ran: every run reports the request
-        assert results["dhcp"]["changed"] is True and results["dhcp"]["state_known"] is False
-    subnet = results["subnet"]
+        assert results["DHCP"]["changed"] is True and results["DHCP"]["state_known"] is False
+    subnet = results["Subnet"]
     assert subnet["subnets"] == job["subnets"] and subnet["total"] == 1022
     first = subnet["addresses"][0]
     assert first["mac"] == "00:16:3E:%02X:%02X:%02X" % tuple(int(x) for x in first["ip"].split(".")[1:])
     assert subnet["network"]["netmask"] == "255.252.0.0"
-    info = results["info"]["vlans"]
+    info = results["Info"]["vlans"]
     assert [v["id"] for v in info] == [vlan] and info[0]["type"] == "kavlan"

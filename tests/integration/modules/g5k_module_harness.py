@@ -102,10 +102,10 @@ def run_task(module, args, api_uri, check=False, user="jdoe", tmp_path=None):
         args.setdefault("api_password", PASSWORDS[user])
     args = dict((k, v) for k, v in args.items() if v is not None)
     play = [{"name": "one task", "hosts": "localhost", "gather_facts": False,
-             "tasks": [{"name": "under test", "g5k.testbed." + module: args}]}]
+             "tasks": [{"name": "Under test", "g5k.testbed." + module: args}]}]
     path = Path(tmp_path) / ("task-%s.yml" % module)
     path.write_text(yaml.safe_dump(play))
-    return run_playbook(str(path), api_uri, check=check, user=user)["under test"]
+    return run_playbook(str(path), api_uri, check=check, user=user)["Under test"]
 
 
 def run_playbook(name, api_uri, check=False, user="jdoe", **extra_vars):
@@ -150,7 +150,7 @@ def api(url, method, path, body=None, user="jdoe"):
     return json.loads(text) if text.strip() else None
 
 
-def assert_pattern(playbook, api_uri, task="under test", **extra_vars):
+def assert_pattern(playbook, api_uri, task="Under test", **extra_vars):
     """check (changed) -> real (changed) -> real (not changed) -> check (not changed)."""
     seen = []
     for check in (True, False, False, True):

@@ -56,3 +56,10 @@ def test_bad_input(fake_api, rennes, extra, message):
 def test_job_without_subnet(fake_api, rennes):
     fake_api.json("GET", "/sites/rennes/jobs/43", running_job(43, "rennes", ["parasilo-2"]))
     assert "holds no subnet" in fails(g5k_subnet, dict(AUTH, site="rennes", job_id=43))["msg"]
+
+
+def test_two_active_jobs_with_the_name_is_ambiguous(fake_api, rennes):
+    twins = [running_job(42, "rennes", ["parasilo-1"], subnets=["10.156.4.0/22"], name="vms"),
+             running_job(43, "rennes", ["parasilo-2"], subnets=["10.156.8.0/22"], name="vms")]
+    script_jobs(fake_api, "rennes", twins)
+    assert "2 active jobs named 'vms' of jdoe at rennes (42, 43)" in fails(g5k_subnet, dict(AUTH, site="rennes", job_name="vms"))["msg"]

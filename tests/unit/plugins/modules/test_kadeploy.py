@@ -115,3 +115,21 @@ def test_bad_input_is_refused_before_deploying(fake_api, rennes, label, extra, m
     result = fails(kadeploy, args(**extra))
     assert message in result["msg"]
     assert not fake_api.requests("POST")
+
+
+def test_nodes_spread_over_two_jobs_is_ambiguous(fake_api, rennes):
+    other = deploy_job(uid=101)
+    other["assigned_nodes"] = [N2]
+    first = deploy_job()
+    first["assigned_nodes"] = [N1]
+    script_jobs(fake_api, "rennes", [first, other])
+    result = fails(kadeploy, args())
+    assert "the nodes are spread over jobs 100, 101 at rennes: give job_id" in result["msg"]
+    assert not fake_api.requests("POST")
+
+
+def test_listing_deployments_is_retried(fake_api, rennes):
+    listing = fake_api.routes[("GET", "/sites/rennes/deployments")]
+    flaky = [Reply(500, text="Internal Server Error")]
+    fake_api.on("GET", "/sites/rennes/deployments", handler=lambda call: flaky.pop(0) if flaky else listing(call))
+    assert ok(kadeploy, args())["ok_nodes"] == [N1, N2]

@@ -65,3 +65,10 @@ def test_info_lists_the_job_vlans_with_networks_and_members(fake_api, rennes):
 
 def test_info_unknown_vlan(fake_api, rennes):
     assert "VLAN 30 does not exist at rennes" in fails(kavlan_info, dict(AUTH, site="rennes", vlans=["30"]))["msg"]
+
+
+def test_dhcp_put_is_retried_after_a_5xx(fake_api, rennes, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    fake_api.on("PUT", "/sites/rennes/vlans/4/dhcpd", Reply(503, text="busy"), Reply(204))
+    assert ok(kavlan_dhcp, dict(AUTH, site="rennes", vlan="4"))["changed"] is True
+    assert len(fake_api.requests("PUT")) == 2

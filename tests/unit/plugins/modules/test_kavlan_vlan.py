@@ -150,3 +150,9 @@ def test_bad_input_is_refused_before_any_change(fake_api, rennes, label, extra, 
     assert result["changed"] is False
     assert not [c for c in fake_api.calls if c.method in ("PUT", "DELETE") or
                 (c.method == "POST" and c.path != "/sites/rennes/vlans/nodes")]
+
+
+def test_the_same_node_named_twice_is_moved_once(fake_api, rennes):
+    result = ok(kavlan_vlan, args(nodes=["parasilo-1", "parasilo-1.rennes.grid5000.fr", "PARASILO-1.rennes"]))
+    assert result["moves"][0]["interfaces"] == [fqdn("parasilo-1")]
+    assert len(result["nodes"]) == 1

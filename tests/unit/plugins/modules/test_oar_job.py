@@ -166,3 +166,20 @@ def test_a_job_that_ends_in_error_fails_the_task(fake_api, rennes):
     rennes.start_state = "error"
     result = fails(oar_job, args())
     assert "job(s) ended before running: 100 at rennes is error" in result["msg"]
+
+
+def test_reads_are_retried_then_succeed_and_the_submission_is_sent_once(fake_api, rennes, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    listing = fake_api.routes[("GET", "/sites/rennes/jobs")]
+    flaky = [Reply(502, text="Bad Gateway"), Reply(no_answer="Connection reset by peer")]
+    fake_api.on("GET", "/sites/rennes/jobs", handler=lambda call: flaky.pop(0) if flaky else listing(call))
+    result = ok(oar_job, args())
+    assert result["changed"] and len(fake_api.requests("POST", "/sites/rennes/jobs")) == 1
+    assert len(fake_api.requests("GET", "/sites/rennes/jobs")) == 3
+
+
+def test_submission_failing_with_5xx_is_not_retried(fake_api, rennes):
+    rennes.submit_reply = Reply(503, text="Service Unavailable")
+    result = fails(oar_job, args())
+    assert "HTTP 503: Service Unavailable" in result["msg"] and "no job was created by this task" in result["msg"]
+    assert len(fake_api.requests("POST", "/sites/rennes/jobs")) == 1

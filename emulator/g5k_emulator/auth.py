@@ -16,7 +16,13 @@ CHALLENGE = {"WWW-Authenticate": 'Basic realm="Grid5000 API (emulated)"'}
 def current_user(request: Request) -> str | None:
     """The authenticated login, None when anonymous; 401 for wrong or malformed credentials."""
     header = request.headers.get("authorization")
+    platform = request.app.state.platform
     if not header:
+        proxied = request.headers.get("x-api-user-cn")
+        if proxied and platform.config.trust_user_header:
+            if proxied not in platform.users:
+                raise ApiError(401, f"Unknown user '{proxied}' in X-Api-User-CN", CHALLENGE)
+            return proxied
         return None
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic":
@@ -27,8 +33,7 @@ def current_user(request: Request) -> str | None:
         sep = ""
     if not sep:
         raise ApiError(401, "Malformed HTTP Basic credentials", CHALLENGE)
-    users = request.app.state.platform.users
-    expected = users.get(login)
+    expected = platform.users.get(login)
     if expected is None or not hmac.compare_digest(expected.encode(), password.encode()):
         raise ApiError(401, "Authentication failed: wrong login or password", CHALLENGE)
     return login

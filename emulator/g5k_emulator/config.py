@@ -63,6 +63,9 @@ class Config:
     delete_delay: float = 0.5
     # OAR reads reservation dates in the platform's local time.
     timezone: str = "Europe/Paris"
+    # Accept the X-Api-User-CN header as the user, as the platform's internal proxy does for
+    # requests from a frontend or a node (no credentials there). Off: anyone local could use it.
+    trust_user_header: bool = False
 
     def site(self, uid: str) -> SiteConfig | None:
         return next((s for s in self.sites if s.uid == uid), None)
@@ -137,7 +140,15 @@ def parse(raw: dict, base_dir: str | Path | None = None) -> Config:
         launch_delay=_seconds(raw, "launch_delay", 1.0),
         delete_delay=_seconds(raw, "delete_delay", 0.5),
         timezone=timezone,
+        trust_user_header=_flag(raw, "trust_user_header"),
     )
+
+
+def _flag(raw: dict, key: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    return value
 
 
 def _seconds(raw: dict, key: str, default: float) -> float:

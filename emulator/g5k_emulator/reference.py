@@ -84,7 +84,7 @@ def _kavlans(plan: SitePlan) -> dict:
     return dict(sorted(kavlans.items()))
 
 
-def _cluster_document(uid: str, node_count: int) -> dict:
+def _cluster_document(uid: str, node_count: int, kavlan: bool) -> dict:
     metrics = [
         {"description": "Power consumption of node reported by PDU, in watt",
          "name": "pdu_outlet_power_watt", "period": 1000, "source": {"protocol": "pdu"}},
@@ -98,7 +98,7 @@ def _cluster_document(uid: str, node_count: int) -> dict:
         "boot_type": "bios",
         "created_at": "Tue, 13 Jan 2015 00:00:00 GMT",
         "exotic": False,
-        "kavlan": True,
+        "kavlan": kavlan,
         "keep_alive_nodes_count": 0,
         "manufactured_at": "2015-01-13",
         "metrics": metrics,
@@ -139,7 +139,7 @@ def build(config: Config) -> Reference:
         clusters[site.uid] = {}
         nodes[site.uid] = {}
         for ci, cluster in enumerate(site.clusters):
-            clusters[site.uid][cluster.uid] = _cluster_document(cluster.uid, cluster.nodes)
+            clusters[site.uid][cluster.uid] = _cluster_document(cluster.uid, cluster.nodes, plan.is_oar)
             nodes[site.uid][cluster.uid] = {
                 f"{cluster.uid}-{n}": node_document(plan, oar_plans, cluster.uid, ci, n)
                 for n in range(1, cluster.nodes + 1)

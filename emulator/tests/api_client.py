@@ -8,6 +8,7 @@ import time
 
 from fastapi.testclient import TestClient
 
+from g5k_emulator import config as config_module
 from g5k_emulator.emulated_platform import Platform
 
 JDOE = ("jdoe", "jdoe-secret")
@@ -92,3 +93,8 @@ class Api:
         job = self.get(f"/sites/{site}/jobs/{answer.json()['uid']}").json()
         assert job["state"] == "running", job
         return job
+
+
+def make_config(**overrides) -> config_module.Config:
+    config = config_module.load()
+    return dataclasses.replace(config, deployment_delay=0.0, **overrides)

@@ -2,20 +2,12 @@
 directory, with a clock the test moves and a fabric that records what the API asked of it."""
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
-from api_client import Api, MovableClock, RecordingFabric
+from api_client import Api, MovableClock, RecordingFabric, make_config
 from fastapi.testclient import TestClient
 
-from g5k_emulator import config as config_module
 from g5k_emulator.app import create_app
 from g5k_emulator.emulated_platform import Platform
-
-
-def make_config(**overrides) -> config_module.Config:
-    config = config_module.load()
-    return dataclasses.replace(config, deployment_delay=0.0, **overrides)
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@
 the Reference API routes and run-time fault injection."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
 import pytest
 
-from api_client import JDOE, basic
+from api_client import JDOE, basic, make_config
 
 
 def test_reference_routes_serve_the_generated_documents_with_links(api):
@@ -94,3 +95,14 @@ def test_no_authorization_header_means_anonymous_everywhere(api):
     assert api.client.post("/stable/sites/rennes/vlans/nodes", json=["parasilo-1.rennes.grid5000.fr"]).status_code == 403
     assert api.client.post("/stable/sites/rennes/jobs", json={"command": "x"},
                            headers=basic(("asmith", "asmith-secret"))).status_code == 201
+
+
+def test_user_header_of_the_internal_proxy_only_when_trusted(api_factory):
+    closed = api_factory()
+    header = {"X-Api-User-CN": "jdoe"}
+    assert closed.client.post("/stable/sites/rennes/jobs", json={"command": "x"}, headers=header).status_code == 403
+    trusting = api_factory(config=dataclasses.replace(make_config(), trust_user_header=True))
+    created = trusting.client.post("/stable/sites/rennes/jobs", json={"command": "x"}, headers=header)
+    assert created.status_code == 201 and created.json()["user"] == "jdoe"
+    unknown = trusting.client.get("/stable/sites", headers={"X-Api-User-CN": "mallory"})
+    assert unknown.status_code == 401

@@ -20,11 +20,11 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export CONTAINERS_CONF := $(BUILD)/containers.conf
 
 # Test suites run by `make test`, in this order. Each is a make target below.
-SUITES := test-units test-emulator test-sanity test-lint
+SUITES := test-units test-emulator test-integration test-roles test-sanity test-lint
 
 
 .PHONY: ansible-test-bootstrap
-.PHONY: help deps system-deps venv collection podman-conf demo test $(SUITES) clean
+.PHONY: help deps system-deps venv collection podman-conf node-image demo test $(SUITES) clean
 
 help:
 	@echo "make demo    bring up the emulated Grid'5000 site and run a tutorial playbook against it"
@@ -75,8 +75,25 @@ test: deps
 test-units: collection
 	$(BIN)/pytest tests/unit
 
-test-emulator:
+test-emulator: podman-conf
 	$(BIN)/pytest emulator/tests
+
+# Modules, playbooks and the inventory plugin against a running emulator.
+test-integration: collection podman-conf
+	$(BIN)/pytest tests/integration
+
+# The node image the fabric and the molecule scenarios start containers from (built once).
+node-image: podman-conf
+	$(BIN)/g5k-emulator image build
+
+# Every molecule scenario of every role (each scenario cleans up its own containers and bridges).
+test-roles: collection node-image
+	@failed=(); for role in roles/*/; do \
+	  [ -d "$$role/molecule" ] || continue; \
+	  echo "--- molecule: $$role"; \
+	  (cd "$$role" && $(BIN)/molecule test --all) || failed+=("$$role"); \
+	done; \
+	[ $${#failed[@]} -eq 0 ] || { echo "molecule failed for: $${failed[*]}"; exit 1; }
 
 # ansible-test wants a real ansible_collections/g5k/testbed tree: copy the shipped content there.
 test-sanity:

@@ -11,7 +11,13 @@ for path in (COLLECTIONS, HERE):
     if path not in sys.path:
         sys.path.insert(0, path)
 
+from ansible.plugins.loader import init_plugin_loader  # noqa: E402
+
 from g5k_fake_api import FakeApi  # noqa: E402  (needs HERE on sys.path)
+
+# Ansible's collection finder must own ansible_collections.* from the first import on: a test that
+# sets it up later (the inventory tests need it) would otherwise find g5k.testbed half-loaded.
+init_plugin_loader([COLLECTIONS])
 
 
 @pytest.fixture

@@ -213,7 +213,8 @@ class G5kApiClient:
             idempotent = method in ("GET", "PUT", "DELETE", "HEAD")
         data = None if body is None else to_bytes(json.dumps(body))
         url = self.url(path, params)
-        shown_path = path + ("?" + urlencode(sorted(params.items())) if params else "")
+        query = sorted((k, v) for k, v in (params or {}).items() if v is not None)
+        shown_path = path + ("?" + urlencode(query) if query else "")
         attempts = 1 + (max(0, self.settings.retries) if idempotent else 0)
         for attempt in range(attempts):
             self.requests.append((method, path))

@@ -59,7 +59,9 @@ options:
     description: File (on the host running the module) holding the SSH public key to install.
     type: path
   vlan:
-    description: Deploy the nodes straight into this VLAN (their primary interface stays in it).
+    description:
+      - Deploy the nodes straight into this VLAN (their primary interface stays in it).
+      - V(DEFAULT) means the production network, as when unset.
     type: str
   job_id:
     description:
@@ -260,6 +262,8 @@ def step(module, client, user, plans, key, force):
 
 def work(module, client):
     params = module.params
+    if params["vlan"] is not None and str(params["vlan"]).strip().upper() == "DEFAULT":
+        params["vlan"] = None  # the production network is what Kadeploy does without a VLAN
     if params["max_attempts"] < 1:
         raise G5kInputError("max_attempts must be at least 1")
     key = read_key(params)

@@ -133,3 +133,8 @@ def test_listing_deployments_is_retried(fake_api, rennes):
     flaky = [Reply(500, text="Internal Server Error")]
     fake_api.on("GET", "/sites/rennes/deployments", handler=lambda call: flaky.pop(0) if flaky else listing(call))
     assert ok(kadeploy, args())["ok_nodes"] == [N1, N2]
+
+
+def test_default_vlan_means_no_vlan(fake_api, rennes):
+    ok(kadeploy, args(vlan="DEFAULT"))
+    assert "vlan" not in fake_api.requests("POST", "/sites/rennes/deployments")[0].body

@@ -122,8 +122,7 @@ def submit(platform, site: str, user: str | None, body) -> int:
         uid = cursor.lastrowid
         if allocation:
             job_lifecycle.hold(db, uid, site, allocation)
-    job_lifecycle.advance(platform)
-    return uid
+    return uid  # `waiting` until the next scheduling pass, as right after oarsub
 
 
 def _could_run_at(db, request, properties, resources, site, start, walltime) -> float | None:
@@ -137,8 +136,10 @@ def _could_run_at(db, request, properties, resources, site, start, walltime) -> 
     return None
 
 
-def get(platform, site: str, uid) -> dict:
-    job_lifecycle.advance(platform)
+def get(platform, site: str, uid, refresh: bool = True) -> dict:
+    """A job; `refresh` first applies the transitions due (not for the answer to a submission)."""
+    if refresh:
+        job_lifecycle.advance(platform)
     with platform.store.transaction() as db:
         row = db.execute("SELECT * FROM jobs WHERE uid = ? AND site = ?", (_job_id(uid), site)).fetchone()
         if row is None:

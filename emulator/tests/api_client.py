@@ -89,8 +89,10 @@ class Api:
         body = {"resources": resources, "command": "sleep 3600", **fields}
         answer = self.post(f"/sites/{site}/jobs", body, user=user)
         assert answer.status_code == 201, answer.text
-        self.clock.advance(self.platform.config.launch_delay + 0.1)
-        job = self.get(f"/sites/{site}/jobs/{answer.json()['uid']}").json()
+        path = f"/sites/{site}/jobs/{answer.json()['uid']}"
+        assert self.get(path).json()["state"] == "launching"  # scheduled at the first pass
+        self.clock.advance(self.platform.config.launch_delay)
+        job = self.get(path).json()
         assert job["state"] == "running", job
         return job
 

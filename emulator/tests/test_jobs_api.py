@@ -30,9 +30,10 @@ def test_submit_answers_201_with_location_and_the_full_job(api):
 
 def test_states_go_waiting_launching_running_then_walltime_ends_the_job(api):
     job = api.submit("nodes=2,walltime=0:10:00").json()
+    assert job["state"] == "waiting" and job["assigned_nodes"] == [] and job["started_at"] is None
+    job = api.get(f"/sites/rennes/jobs/{job['uid']}").json()
     assert job["state"] == "launching" and job["assigned_nodes"] == [
         "parasilo-1.rennes.grid5000.fr", "parasilo-2.rennes.grid5000.fr"]
-    assert job["started_at"] is None
     api.clock.advance(api.platform.config.launch_delay)
     running = api.get(f"/sites/rennes/jobs/{job['uid']}").json()
     assert running["state"] == "running" and running["started_at"] is not None

@@ -39,7 +39,7 @@ async def submit(request: Request, site: str):
     user = require_user(request)
     body = await json_body(request)
     uid = jobs.submit(platform, site, user, body)
-    job = jobs.get(platform, site, uid)
+    job = jobs.get(platform, site, uid, refresh=False)
     return render(request, _document(request, platform, job), status=201,
                   headers={"Location": absolute(request, f"/sites/{site}/jobs/{uid}")})
 

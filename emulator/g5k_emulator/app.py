@@ -13,7 +13,7 @@ from .auth import current_user
 from .errors import ApiError
 from .faults import API_PREFIXES, FaultInjection
 from .job_lifecycle import Ticker
-from .routes import control, jobs, kavlan, reference
+from .routes import control, jobs, kavlan, reference, status
 from .routes import deployments as deployment_routes
 
 WORKER_JOIN_TIMEOUT = 5.0
@@ -58,7 +58,7 @@ def create_app(platform, ticker_interval: float = 0.2) -> FaultInjection:
         return _plain(exc.status_code, texts.get(exc.status_code, str(exc.detail)), exc.headers)
 
     for prefix in API_PREFIXES:
-        for router in (reference.router, jobs.router, kavlan.router, deployment_routes.router):
+        for router in (reference.router, jobs.router, kavlan.router, deployment_routes.router, status.router):
             app.include_router(router, prefix=prefix, dependencies=[Depends(_check_credentials)])
     app.include_router(control.router, prefix="/_emulator")
     return FaultInjection(app, platform)

@@ -213,3 +213,15 @@ def test_jobs_survive_a_restart(api_factory, tmp_path):
     again = second.get(f"/sites/rennes/jobs/{job['uid']}").json()
     assert again["state"] == "running" and again["assigned_nodes"] == job["assigned_nodes"]
     assert second.submit("nodes=3").json()["state"] == "waiting"  # its nodes are still held
+
+
+def test_status_shows_busy_nodes_and_their_reservations(api):
+    job = api.running_job("{network_address='parasilo-2.rennes.grid5000.fr'}/nodes=1")
+    nodes = api.get("/sites/rennes/status").json()["nodes"]
+    assert nodes["parasilo-2.rennes.grid5000.fr"]["soft"] == "busy"
+    assert nodes["parasilo-2.rennes.grid5000.fr"]["reservations"][0]["uid"] == job["uid"]
+    assert nodes["parasilo-1.rennes.grid5000.fr"] == {"hard": "alive", "soft": "free", "comment": "", "reservations": []}
+    assert set(api.get("/sites/nancy/clusters/gros/status").json()["nodes"]) == {
+        "gros-1.nancy.grid5000.fr", "gros-2.nancy.grid5000.fr"}
+    assert api.get("/sites/rennes/clusters/nope/status").status_code == 404
+    assert api.get("/sites/bordeaux/status").status_code == 404

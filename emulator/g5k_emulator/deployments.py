@@ -187,8 +187,8 @@ def list_deployments(platform, site: str, filters: dict) -> list[dict]:
     if filters.get("user"):
         clauses.append("user = ?")
         args.append(filters["user"])
-    if filters.get("status"):
-        statuses = [s.strip() for s in filters["status"].split(",") if s.strip()]
+    statuses = [s.strip() for s in (filters.get("status") or "").split(",") if s.strip()]
+    if statuses:
         clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
         args.extend(statuses)
     order = "ASC" if filters.get("reverse") in ("true", "yes", "1") else "DESC"

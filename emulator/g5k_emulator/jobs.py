@@ -171,8 +171,8 @@ def list_jobs(platform, site: str, filters: dict) -> list[dict]:
     if filters.get("job_id"):
         clauses.append("uid = ?")
         args.append(_job_id(filters["job_id"]))
-    if filters.get("state"):
-        states = [s.strip().lower() for s in filters["state"].split(",") if s.strip()]
+    states = [s.strip().lower() for s in (filters.get("state") or "").split(",") if s.strip()]
+    if states:
         clauses.append(f"state IN ({', '.join('?' * len(states))})")
         args.extend(states)
     with platform.store.transaction() as db:

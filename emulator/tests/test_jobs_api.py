@@ -204,6 +204,7 @@ def test_list_filters_orders_and_paginates(api):
     active = api.get("/sites/rennes/jobs", params={"state": "waiting,launching,running"}).json()
     assert uids[0] not in [j["uid"] for j in active["items"]] and active["total"] == 3
     assert api.get("/sites/rennes/jobs", params={"limit": "x"}).status_code == 400
+    assert api.get("/sites/rennes/jobs", params={"state": ","}).json()["total"] == 4
 
 
 def test_jobs_survive_a_restart(api_factory, tmp_path):

@@ -72,6 +72,15 @@ class LiveFabric:
             return address, None
         return address, self.topology.gateways[(vlan.site, vlan.id)].netns
 
+    def _create(self, node: Node, image_name: str, keys: str, boot: bool = True) -> None:
+        """A fresh container for the node. Its host name is the DHCP name of its primary NIC's
+        VLAN at boot (parasilo-1-kavlan-4), as on the real nodes."""
+        vlan = self.port_vlans()[node.primary.name]
+        hostname = node.uid if node.gateway_of else node.primary.dhcp_hostname(vlan.id)
+        overlay = nodes.write_overlay(node, self.topology, keys, hostname,
+                                      self.state.dir / "overlays" / node.container)
+        nodes.create(self.podman, node, image_name, overlay, hostname, self.state.dir, boot=boot)
+
     def _move(self, data: dict, port_name: str, vlan: Vlan) -> None:
         port = self.topology.ports[port_name]
         if vlan.id not in port.addresses:
@@ -139,13 +148,8 @@ class LiveFabric:
                     self._move(data, node.primary.name, target_vlan)
                 self.state.save(data)
         nodes.remove(self.podman, [n.container for n in targets])
-
-        def recreate(node: Node) -> None:
-            overlay = nodes.write_overlay(node, self.topology, keys,
-                                          self.state.dir / "overlays" / node.container)
-            nodes.create(self.podman, node, image_name, overlay, self.state.dir,
-                         boot=node.uid not in faults.nodes_not_booting)
-        _parallel(recreate, targets)
+        _parallel(lambda node: self._create(node, image_name, keys,
+                                            boot=node.uid not in faults.nodes_not_booting), targets)
         probes = {node.fqdn: self._probe(node) for node in targets}
         answered = nodes.wait_for_ssh({k: v for k, v in probes.items() if v}, self.boot_timeout)
         time.sleep(max(0.0, delay - (time.monotonic() - started)))
@@ -187,9 +191,7 @@ class LiveFabric:
             nodes.wire(node, self.topology, port_vlans)
             state = existing.get(node.container)
             if state is None:
-                overlay = nodes.write_overlay(node, self.topology, keys,
-                                              self.state.dir / "overlays" / node.container)
-                nodes.create(self.podman, node, image.NODE_IMAGE, overlay, self.state.dir)
+                self._create(node, image.NODE_IMAGE, keys)
             elif state != "running":
                 nodes.start(self.podman, node)
         _parallel(bring_up, all_nodes)

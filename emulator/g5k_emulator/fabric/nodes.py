@@ -54,7 +54,7 @@ def _interfaces(node: Node, topology: Topology) -> str:
     return text
 
 
-def write_overlay(node: Node, topology: Topology, keys: str, where: Path) -> Path:
+def write_overlay(node: Node, topology: Topology, keys: str, hostname: str, where: Path) -> Path:
     """Files copied into a fresh container before it boots."""
     if where.exists():
         shutil.rmtree(where)
@@ -62,7 +62,7 @@ def write_overlay(node: Node, topology: Topology, keys: str, where: Path) -> Pat
     (where / "root" / ".ssh").mkdir(parents=True, mode=0o700)
     (where / "etc" / "network" / "interfaces").write_text(_interfaces(node, topology))
     (where / "etc" / "hosts").write_text(
-        f"127.0.0.1\tlocalhost\n127.0.1.1\t{node.fqdn} {node.uid}\n"
+        f"127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}.{node.site}.grid5000.fr {hostname}\n"
         "::1\tlocalhost ip6-localhost ip6-loopback\n")
     if node.static:
         (where / "etc" / "resolv.conf").write_text(
@@ -89,9 +89,9 @@ def containers(podman: Podman) -> dict[str, str]:
     return {c["Names"][0]: c["State"] for c in listing}
 
 
-def create(podman: Podman, node: Node, image: str, overlay: Path, state_dir: Path,
+def create(podman: Podman, node: Node, image: str, overlay: Path, hostname: str, state_dir: Path,
            boot: bool = True) -> None:
-    podman.run("create", "--name", node.container, "--hostname", node.uid,
+    podman.run("create", "--name", node.container, "--hostname", hostname,
                "--label", f"{LABEL}={Path(state_dir).resolve()}",
                "--network", f"ns:/run/netns/{node.netns}", "--dns", "none", "--no-hosts",
                "--systemd", "always", "--cap-add", "NET_ADMIN,NET_RAW", image, "/sbin/init")

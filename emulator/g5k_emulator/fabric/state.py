@@ -14,7 +14,8 @@ import signal
 import time
 from pathlib import Path
 
-DEFAULT_STATE_DIR = Path("/var/lib/g5k-emulator")
+# The same default as `serve` (serve_command.py), which shares this directory.
+DEFAULT_STATE_DIR = Path(os.environ.get("G5K_EMULATOR_STATE") or "/var/lib/g5k-emulator")
 LOCK_FILE = Path("/run/g5k-emulator.owner")
 
 

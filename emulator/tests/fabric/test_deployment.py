@@ -43,7 +43,7 @@ def test_deployment_into_a_vlan_gives_fresh_nodes_reachable_with_the_given_key(
         answer = site.ssh(address, "hostname; ls /root; ip -4 -o addr show dev eth0", key=user_key)
         assert answer.returncode == 0, answer.stderr
         name, *rest = answer.stdout.splitlines()
-        assert name == f"parasilo-{n}"
+        assert name == f"parasilo-{n}-kavlan-6"          # booted in VLAN 6: its DHCP name there
         assert "left-by-the-previous-user" not in answer.stdout
         assert f" {address}/18 " in answer.stdout
         # only the given key: the standard environment's key is refused

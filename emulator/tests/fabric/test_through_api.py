@@ -109,4 +109,5 @@ def test_deployment_through_the_api_gives_fresh_nodes_with_the_key_in_the_vlan(s
         address = site.address(number(name), vlan)
         answer = site.ssh(address, "ls /root; hostname", key=key)
         assert answer.returncode == 0, answer.stderr
-        assert answer.stdout.split() == [name.split(".")[0]]     # nothing left in /root
+        # nothing left in /root; named as in its VLAN (parasilo-1-kavlan-4)
+        assert answer.stdout.split() == [f"{name.split('.')[0]}-kavlan-{vlan}"]

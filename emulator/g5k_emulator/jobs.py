@@ -198,6 +198,9 @@ def request_delete(platform, site: str, uid, user: str | None) -> int:
             db.execute("UPDATE jobs SET delete_requested_at = ? WHERE uid = ?", (now, job_id))
             job_lifecycle.add_event(db, row, "FRAG_JOB_REQUEST",
                                     f"User {user} requested to frag the job {job_id}", now)
+            if row["state"] == "waiting":
+                # nothing runs yet, nothing to kill: OAR ends it in error at once
+                job_lifecycle.end_job(platform, db, row, "error", now)
     return job_id
 
 

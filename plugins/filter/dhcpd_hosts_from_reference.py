@@ -15,7 +15,7 @@ description:
     C(g5k.testbed.dhcpd) role for one VLAN, as the tutorial's C(gen_dhcpd_conf.rb) did.
   - Each host takes the MAC of a network adapter and the address that adapter gets in the VLAN,
     read from the node's C(kavlan[device]["kavlan-<vlan>"]) field.
-  - Host names follow the Grid'5000 DNS names inside a VLAN, without the site domain:
+  - Host names follow the Grid'5000 DNS names inside a VLAN, without the site domain, that is
     C(<node>-kavlan-<vlan>) for the primary (mounted) adapter and
     C(<node>-<device>-kavlan-<vlan>) for the others.
   - Adapters that cannot be moved into a VLAN (C(kavlan) false), have no MAC, or have no address

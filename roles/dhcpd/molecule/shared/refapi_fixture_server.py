@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Serve Reference API documents from a JSON file {path: document} on 127.0.0.1, behind basic auth.
 
 Test fixture of the dhcpd molecule scenarios: the role reads a site, its clusters and their nodes

@@ -1,7 +1,7 @@
 """What DHCP clients on the emulated VLANs obtain from a server converged by g5k.testbed.dhcpd.
 
 Runs inside `molecule verify` (scenarios kea and isc): the nodes are the podman containers made by
-../create.yml, reached through testinfra's podman backend. See ../topology.yml for the network.
+../create.yml, reached through testinfra's podman backend. See ../vars/topology.yml for the network.
 """
 
 import ipaddress
@@ -17,9 +17,9 @@ import testinfra
 import yaml
 
 SHARED = pathlib.Path(__file__).resolve().parent.parent
-TOPOLOGY = yaml.safe_load((SHARED / "topology.yml").read_text())
+TOPOLOGY = yaml.safe_load((SHARED / "vars" / "topology.yml").read_text())
 SCENARIO = os.environ["MOLECULE_SCENARIO_NAME"]
-SCENARIO_VARS = yaml.safe_load(pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "dhcpd_vars.yml").read_text())
+SCENARIO_VARS = yaml.safe_load(pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "vars", "dhcpd.yml").read_text())
 BACKEND = SCENARIO_VARS["dhcpd_backend"]
 PREFIX = "mdhcp-" + SCENARIO
 SERVICES = {"kea": "kea-dhcp4-server", "isc": "isc-dhcp-server"}
@@ -34,13 +34,13 @@ def node(role):
 
 
 def interface(role, name):
-    return next(item for item in TOPOLOGY["mdhcp_nodes"][role]["interfaces"] if item["name"] == name)
+    return next(item for item in TOPOLOGY["dhcpd_test_nodes"][role]["interfaces"] if item["name"] == name)
 
 
 def expected_host_name(role):
     """The host name the data model gives a client: from the Reference API (kea) or declared (isc)."""
     if USES_REFERENCE_API:
-        return "%s-%s-kavlan-%d" % (TOPOLOGY["mdhcp_cluster"], role[-1], TOPOLOGY["mdhcp_vlan_id"])
+        return "%s-%s-kavlan-%d" % (TOPOLOGY["dhcpd_test_cluster"], role[-1], TOPOLOGY["dhcpd_test_vlan_id"])
     return role
 
 
@@ -120,8 +120,8 @@ def test_client_on_the_vlan_obtains_its_fixed_address(leases, role):
     lease = leases(role)
     fixed = interface(role, "eth0")["fixed"]
     assert lease.result.rc == 0, lease.result.stderr
-    assert "DHCPACK of %s from %s" % (fixed, TOPOLOGY["mdhcp_server_ip"]) in lease.result.stderr
-    assert ipaddress.ip_interface("%s/%d" % (fixed, TOPOLOGY["mdhcp_vlan_prefix"])) in lease.addresses
+    assert "DHCPACK of %s from %s" % (fixed, TOPOLOGY["dhcpd_test_server_ip"]) in lease.result.stderr
+    assert ipaddress.ip_interface("%s/%d" % (fixed, TOPOLOGY["dhcpd_test_vlan_prefix"])) in lease.addresses
     assert "fixed-address %s;" % fixed in lease.lease_text
     assert lease.offer["new_host_name"] == expected_host_name(role)
 
@@ -131,20 +131,20 @@ def test_offer_carries_pxe_next_server_boot_file_and_network_options(leases):
     assert lease.result.rc == 0, lease.result.stderr
     offer = lease.offer
     # next-server travels in the BOOTP siaddr field: dhclient hands it to its script only.
-    assert offer["new_next_server"] == TOPOLOGY["mdhcp_server_ip"]
-    assert offer["new_filename"] == TOPOLOGY["mdhcp_boot_file"]
-    assert 'filename "%s";' % TOPOLOGY["mdhcp_boot_file"] in lease.lease_text
-    assert offer["new_routers"] == TOPOLOGY["mdhcp_vlan_router"]
-    assert offer["new_domain_name"] == TOPOLOGY["mdhcp_domain_name"]
-    assert offer["new_domain_name_servers"] == TOPOLOGY["mdhcp_vlan_router"]
-    assert offer["new_subnet_mask"] == str(ipaddress.ip_network(TOPOLOGY["mdhcp_vlan_network"]).netmask)
+    assert offer["new_next_server"] == TOPOLOGY["dhcpd_test_server_ip"]
+    assert offer["new_filename"] == TOPOLOGY["dhcpd_test_boot_file"]
+    assert 'filename "%s";' % TOPOLOGY["dhcpd_test_boot_file"] in lease.lease_text
+    assert offer["new_routers"] == TOPOLOGY["dhcpd_test_vlan_router"]
+    assert offer["new_domain_name"] == TOPOLOGY["dhcpd_test_domain_name"]
+    assert offer["new_domain_name_servers"] == TOPOLOGY["dhcpd_test_vlan_router"]
+    assert offer["new_subnet_mask"] == str(ipaddress.ip_network(TOPOLOGY["dhcpd_test_vlan_network"]).netmask)
 
 
 def test_undeclared_mac_on_the_vlan_gets_a_pool_address(leases):
     lease = leases("client2", "eth1")
     assert lease.result.rc == 0, lease.result.stderr
-    first = ipaddress.ip_address(TOPOLOGY["mdhcp_pool"]["start"])
-    last = ipaddress.ip_address(TOPOLOGY["mdhcp_pool"]["end"])
+    first = ipaddress.ip_address(TOPOLOGY["dhcpd_test_pool"]["start"])
+    last = ipaddress.ip_address(TOPOLOGY["dhcpd_test_pool"]["end"])
     assert [addr for addr in lease.addresses if first <= addr.ip <= last], lease.addresses
 
 
@@ -176,7 +176,7 @@ def test_same_client_obtains_its_address_once_moved_into_the_vlan():
 INVALID_SETS = {
     "data_model_mistakes": (
         {"dhcpd_subnets": [{
-            "subnet": TOPOLOGY["mdhcp_vlan_network"], "router": TOPOLOGY["mdhcp_vlan_router"],
+            "subnet": TOPOLOGY["dhcpd_test_vlan_network"], "router": TOPOLOGY["dhcpd_test_vlan_router"],
             "pools": [{"start": "192.168.199.100", "end": "192.168.199.120"}],
             "hosts": [
                 {"name": "dup-a", "mac": "02:6d:64:00:00:aa", "ip": "192.168.199.101"},

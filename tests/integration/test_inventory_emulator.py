@@ -7,13 +7,10 @@ job uids with placeholders. Set G5K_UPDATE_EXPECTED=1 to rewrite the stored file
 diff: the test is only as good as the reviewed expectation).
 """
 
-import base64
 import json
 import os
 import subprocess
-import time
-import urllib.error
-import urllib.request
+import sys
 
 import pytest
 import yaml
@@ -23,33 +20,9 @@ from g5k_emulator.testing import running_emulator
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inventory")
 BIN = os.path.join(ROOT, ".venv", "bin")
-USER, PASSWORD = "jdoe", "jdoe-secret"
+sys.path.insert(0, HERE)
 
-
-def api(url, method="GET", body=None):
-    token = base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
-    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": "Basic " + token, "Accept": "application/json",
-                                              "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        text = answer.read()
-    return json.loads(text) if text else None
-
-
-def reserve(emulator, site, resources, name):
-    job = api("%s/sites/%s/jobs" % (emulator.url, site), "POST",
-              {"resources": resources, "command": "sleep 3600", "name": name, "types": ["deploy"]})
-    deadline = time.time() + 60
-    while job["state"] != "running":
-        assert time.time() < deadline, "job %s never ran: %s" % (job["uid"], job["state"])
-        time.sleep(0.5)
-        job = api("%s/sites/%s/jobs/%s" % (emulator.url, site, job["uid"]))
-    return job
-
-
-def move(emulator, site, vlan, nodes):
-    answer = api("%s/sites/%s/vlans/%s/nodes" % (emulator.url, site, vlan), "POST", nodes)
-    assert all(v["status"] in ("success", "unchanged") for v in answer.values()), answer
+from emulator_user import PASSWORD, USER, move, reserve  # noqa: E402  (needs HERE on sys.path)
 
 
 def environment(tmp_path):
@@ -118,9 +91,9 @@ def write_inventory(tmp_path, emulator, **extra):
 @pytest.fixture
 def emulated_jobs():
     with running_emulator() as emulator:
-        jobs = [reserve(emulator, "rennes", "{cluster='parasilo'}/nodes=3+{type='kavlan-local'}/vlan=1+slash_22=1"
+        jobs = [reserve(emulator.url, "rennes", "{cluster='parasilo'}/nodes=3+{type='kavlan-local'}/vlan=1+slash_22=1"
                         ",walltime=1:00:00", "inv-exp"),
-                reserve(emulator, "nancy", "{cluster='gros'}/nodes=1+{type='kavlan'}/vlan=1,walltime=1:00:00",
+                reserve(emulator.url, "nancy", "{cluster='gros'}/nodes=1+{type='kavlan'}/vlan=1,walltime=1:00:00",
                         "inv-routed")]
         yield emulator, jobs
 
@@ -135,8 +108,8 @@ def test_list_and_graph_follow_vlan_moves(tmp_path, emulated_jobs):
 
     local_vlan = exp["resources_by_type"]["vlans"][0]
     routed_vlan = routed["resources_by_type"]["vlans"][0]
-    move(emulator, "rennes", local_vlan, exp["assigned_nodes"][:2])
-    move(emulator, "nancy", routed_vlan, routed["assigned_nodes"])
+    move(emulator.url, "rennes", local_vlan, exp["assigned_nodes"][:2])
+    move(emulator.url, "nancy", routed_vlan, routed["assigned_nodes"])
 
     after = normalise(inventory_list(tmp_path, path), jobs)
     compare_with_expected(after, "expected_after_vlan_move.json")
@@ -158,7 +131,7 @@ def test_cache_is_used_until_flushed(tmp_path, emulated_jobs):
     host = "parasilo-1.rennes.grid5000.fr"
     assert host_var(first, host, "g5k_vlan") == "DEFAULT"
 
-    move(emulator, "rennes", exp["resources_by_type"]["vlans"][0], [host])
+    move(emulator.url, "rennes", exp["resources_by_type"]["vlans"][0], [host])
     cached = inventory_list(tmp_path, path)
     assert host_var(cached, host, "g5k_vlan") == "DEFAULT"  # from the cache: no request made
 

@@ -28,12 +28,6 @@ class Reference:
                 return nodes[node_uid]
         return None
 
-    def cluster_of(self, site: str, node_uid: str) -> str | None:
-        for cluster, nodes in self.nodes.get(site, {}).items():
-            if node_uid in nodes:
-                return cluster
-        return None
-
 
 def _site_document(plan: SitePlan) -> dict:
     name = plan.uid.capitalize()

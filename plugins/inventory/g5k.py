@@ -24,7 +24,7 @@ description:
     C(vlan_<id>) (C(vlan_default) for the production network), C(g5k_hypervisors) and C(g5k_guests).
   - The inventory file name must end with C(g5k.yml) or C(g5k.yaml) (for example C(rennes.g5k.yml)).
 author:
-  - g5k.testbed contributors
+  - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
   - g5k.testbed.api
   - constructed
@@ -236,7 +236,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             return False
         if path.endswith(FILE_SUFFIXES):
             return True
-        self.display.debug("g5k.testbed.g5k skips %s: its inventory files must end with %s"
+        self.display.vvv("g5k.testbed.g5k skips %s: its inventory files must end with %s"
                            % (path, " or ".join(FILE_SUFFIXES)))
         return False
 

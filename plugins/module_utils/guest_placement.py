@@ -145,7 +145,7 @@ def parse_placement_text(text):
                                  % token)
         else:
             _place(mapping, token, current)
-    return _resolve([(name, declared[name], None, None) for name, _ in vms], mapping, capacities,
+    return _resolve([(name, declared[name], None, None) for name, dummy in vms], mapping, capacities,
                     set(declared))
 
 

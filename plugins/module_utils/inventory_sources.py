@@ -52,7 +52,7 @@ class JobSelection:
 
 def parse_job_ref(value):
     text = str(value).strip()
-    site, _, uid = text.rpartition(":")
+    site, dummy, uid = text.rpartition(":")
     if not uid.isdigit() or (site and not site.replace("-", "").isalnum()):
         raise G5kInputError("job %r: give a job id (1234567) or <site>:<job id> (rennes:1234567)" % (value,))
     return (site or None), uid
@@ -108,7 +108,7 @@ def _select_jobs(client, selection, sites):
             raise G5kInputError("job %s was not found at %s" % (uid, ", ".join(where) or "any OAR site"))
         if len(found) > 1:
             raise G5kInputError("job id %s exists at %s: write it <site>:%s" % (
-                uid, " and ".join(s for s, _ in found), uid))
+                uid, " and ".join(s for s, dummy in found), uid))
         chosen.setdefault(found[0][0], {})[str(uid)] = found[0][1]
     listed = []
     if selection.job_names:
@@ -158,9 +158,9 @@ def _site_data(client, site, site_doc, jobs):
 def fetch_inventory_data(client, selection, on_forbidden):
     result = {"format": DATA_FORMAT, "selection": selection.key(), "sites": {}, "skipped_sites": {}}
     sites = list(selection.sites)
-    if not sites and (selection.job_names or not selection.jobs or any(s is None for s, _ in selection.jobs)):
+    if not sites and (selection.job_names or not selection.jobs or any(s is None for s, dummy in selection.jobs)):
         sites = _oar_sites(client)
-    sites = sorted(set(sites) | set(s for s, _ in selection.jobs if s))
+    sites = sorted(set(sites) | set(s for s, dummy in selection.jobs if s))
     site_docs = {}
     for site in sites:
         try:

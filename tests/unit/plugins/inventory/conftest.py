@@ -9,16 +9,13 @@ import yaml
 from ansible.inventory.data import InventoryData
 from ansible.inventory.manager import _InventoryDataWrapper
 from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader, inventory_loader
+from ansible.plugins.loader import inventory_loader
 
 from g5k_fake_api import BASE, Reply
 
-COLLECTIONS = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".build", "collections"))
 AUTH = {"api_uri": BASE, "api_username": "jdoe", "api_password": "pw", "api_retries": 0}
-
-# The plugin loader (and its collection finder) must be set up before any test module imports
-# ansible_collections.*, or it cannot load the plugin's documentation later.
-init_plugin_loader([COLLECTIONS])
+# The plugin loader (and its collection finder) is set up by tests/unit/conftest.py, before any
+# test module imports ansible_collections.*.
 
 
 class InventoryRun:

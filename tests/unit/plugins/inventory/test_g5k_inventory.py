@@ -286,12 +286,15 @@ def test_placement_that_does_not_fit_the_jobs(fake_api, rennes, run_inventory):
         run_inventory({"sites": ["rennes"], "guest_placement": many})
 
 
-def test_file_suffix_is_required(tmp_path):
+def test_file_suffix_is_required(tmp_path, monkeypatch, capsys):
     plugin = inventory_loader.get("g5k.testbed.g5k")
+    monkeypatch.setattr(plugin.display, "verbosity", 3)
     for name in ("inventory.yml", "g5k.json", "g5k.yml.bak"):
         path = tmp_path / name
         path.write_text("plugin: g5k.testbed.g5k\n")
         assert not plugin.verify_file(str(path))
+    assert "skips %s: its inventory files must end with g5k.yml or g5k.yaml" % (tmp_path / "inventory.yml") \
+        in capsys.readouterr().out
     for name in ("g5k.yml", "rennes.g5k.yaml"):
         path = tmp_path / name
         path.write_text("plugin: g5k.testbed.g5k\n")

@@ -111,6 +111,9 @@ def _select_jobs(client, selection, sites):
                 uid, " and ".join(s for s, dummy in found), uid))
         chosen.setdefault(found[0][0], {})[str(uid)] = found[0][1]
     listed = []
+    if (selection.job_names or not selection.jobs) and not selection.user:
+        # without a user filter the API would list everybody's jobs
+        raise G5kInputError("no user to find jobs of: set the user option, api_username, or $USER")
     if selection.job_names:
         listed = [(site, name) for site in sites for name in selection.job_names]
     elif not selection.jobs:

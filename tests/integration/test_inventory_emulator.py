@@ -168,3 +168,17 @@ def test_refresh_inventory_in_a_play_sees_the_move(tmp_path, emulated_jobs):
                 "'-o ProxyJump=' ~ hostvars['parasilo-1.rennes.grid5000.fr'].g5k_jump_host"]}},
         ]}]))
     ansible(tmp_path, "ansible-playbook", "-i", path, "-i", "localhost,", str(playbook))
+
+
+def test_shipped_emulated_example_works(tmp_path, emulated_jobs):
+    emulator, jobs = emulated_jobs
+    with open(os.path.join(ROOT, "inventories", "emulated.g5k.yml")) as handle:
+        text = handle.read()
+    assert "api_uri: http://127.0.0.1:8000/stable" in text
+    path = tmp_path / "emulated.g5k.yml"
+    path.write_text(text.replace("http://127.0.0.1:8000/stable", emulator.url))
+    listing = inventory_list(tmp_path, str(path))
+    nodes = sorted(node for job in jobs for node in job["assigned_nodes"])
+    assert sorted(plain(listing["g5k_nodes"]["hosts"])) == nodes
+    assert host_var(listing, "gros-1.nancy.grid5000.fr", "ansible_host") == \
+        host_var(listing, "gros-1.nancy.grid5000.fr", "g5k_ip")

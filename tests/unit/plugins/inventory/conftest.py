@@ -1,8 +1,6 @@
 """Running the g5k inventory plugin for real (plugin loader, option parsing, InventoryData) against
 the scripted API of tests/unit/g5k_fake_api.py."""
 
-import os
-
 import pytest
 import yaml
 

@@ -11,7 +11,7 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.loader import inventory_loader
 
 from conftest import script_gateway, script_sites_list
-from g5k_fake_api import Reply
+from g5k_fake_api import BASE, Reply
 from g5k_reference import KavlanSite, OarSite, running_job, script_site
 
 
@@ -104,6 +104,16 @@ def test_jobs_by_uid_name_and_state(fake_api, rennes, run_inventory):
     assert everything.group("job_later") is None
     listing = fake_api.requests("GET", "/sites/rennes/jobs")[-1]
     assert listing.query["user"] == "jdoe" and listing.query["resources"] == "yes"
+
+
+def test_listing_jobs_needs_a_user(fake_api, rennes, run_inventory, monkeypatch):
+    monkeypatch.delenv("USER", raising=False)
+    with pytest.raises(AnsibleParserError, match="no user to find jobs of"):
+        run_inventory({"sites": ["rennes"], "api_uri": BASE}, auth=False)
+    assert not fake_api.requests("GET", "/sites/rennes/jobs")
+    monkeypatch.setenv("USER", "asmith")  # anonymous on a frontend: jobs of the login user
+    run_inventory({"sites": ["rennes"], "api_uri": BASE}, auth=False)
+    assert fake_api.requests("GET", "/sites/rennes/jobs")[-1].query["user"] == "asmith"
 
 
 def test_same_job_selected_twice_is_one_set_of_hosts(fake_api, rennes, run_inventory):

@@ -94,6 +94,6 @@ def test_kadeploy_accumulates_deployments_and_forces_only_the_first_step(clock, 
     result = action.run(task_vars={})
     assert result["deployments"] == ["D-1", "D-2"] and result["would_deploy"] == [node]
     assert result["changed"] is True
-    assert [args["force"] for _, args in sent] == [True, False, False]
+    assert [step_args["force"] for name, step_args in sent] == [True, False, False]
     assert shown[0] == "g5k.testbed.kadeploy: 1 deploying (0s elapsed)"
     assert shown[-1].startswith("g5k.testbed.kadeploy: 1 OK")

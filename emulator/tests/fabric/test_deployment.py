@@ -19,15 +19,6 @@ def user_key(tmp_path):
     return key
 
 
-@pytest.fixture
-def redeploy_standard(site, back_to_production):
-    """Deployed nodes go back to the standard environment (emulator key) in production."""
-    yield
-    result = site.fabric.deploy(SITE, [site.fqdn(n) for n in (1, 2, 3, 4)], "debian12-std",
-                                None, "DEFAULT", 0)
-    assert all(result.values()), result
-
-
 def test_deployment_into_a_vlan_gives_fresh_nodes_reachable_with_the_given_key(
         site, user_key, redeploy_standard):
     site.exec(3, "echo before > /root/left-by-the-previous-user")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from fabric_site import needs_fabric, write_config, free_port
+from fabric_site import free_port, write_config
 from g5k_emulator import config as config_module
 from g5k_emulator.fabric import network
 from g5k_emulator.fabric.host_commands import FabricError
@@ -41,8 +41,7 @@ def recorded_pids(state_dir) -> list[int]:
     return [int(p.read_text()) for p in (state_dir / "pids").glob("*.pid")]
 
 
-def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path):
-    needs_fabric()
+def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_myself):
     config_path = write_config(tmp_path / "site.yml", nodes=1, port=free_port())
     state_dir = tmp_path / "state"
     common = ["--config", str(config_path), "--state-dir", str(state_dir)]
@@ -73,8 +72,7 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path):
                                            "firewall", "processes")}
 
 
-def test_down_after_an_up_that_failed_half_way_leaves_nothing(tmp_path):
-    needs_fabric()
+def test_down_after_an_up_that_failed_half_way_leaves_nothing(tmp_path, machine_to_myself):
     config_path = write_config(tmp_path / "site.yml", nodes=1, port=free_port())
     fabric = LiveFabric(config_module.load(config_path), tmp_path / "state", boot_timeout=0)
     pids = []
@@ -90,8 +88,7 @@ def test_down_after_an_up_that_failed_half_way_leaves_nothing(tmp_path):
                                                     "firewall", "processes")}
 
 
-def test_a_second_site_cannot_take_the_machine(tmp_path):
-    needs_fabric()
+def test_a_second_site_cannot_take_the_machine(tmp_path, machine_to_myself):
     first = LiveFabric(config_module.load(write_config(tmp_path / "a.yml", 1, free_port())),
                        tmp_path / "a")
     second = LiveFabric(config_module.load(write_config(tmp_path / "b.yml", 1, free_port())),

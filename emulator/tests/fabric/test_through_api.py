@@ -7,7 +7,6 @@ import pytest
 from fabric_site import SITE
 
 pytestmark = pytest.mark.fabric
-WITH_API = True
 
 
 def number(fqdn: str) -> int:
@@ -91,7 +90,8 @@ def test_vlan_dhcp_switched_through_the_api(site, job):
     assert site.ipv4(n) == []
 
 
-def test_deployment_through_the_api_gives_fresh_nodes_with_the_key_in_the_vlan(site, job, tmp_path):
+def test_deployment_through_the_api_gives_fresh_nodes_with_the_key_in_the_vlan(
+        site, redeploy_standard, job, tmp_path):
     key = tmp_path / "id_user"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     held = job("{cluster='parasilo'}/nodes=2+{type='kavlan'}/vlan=1", types=["deploy"])

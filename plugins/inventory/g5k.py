@@ -189,13 +189,8 @@ from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.g5k.testbed.plugins.module_utils.api_client import (
-    G5kApiError,
-    G5kApiClient,
-    G5kInputError,
-    OpenUrlTransport,
-)
-from ansible_collections.g5k.testbed.plugins.module_utils.api_settings import ApiSettingsError, resolve_api_settings
+from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kApiClient, G5kApiError, OpenUrlTransport
+from ansible_collections.g5k.testbed.plugins.module_utils.api_settings import resolve_api_settings
 from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import (
     PlacementError,
     load_placement,
@@ -252,7 +247,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             placement = self._placement(path)
             data = self._data(path, cache, settings, selection)
             hosts, warnings = build_inventory(data, self._shape(), placement)
-        except (ApiSettingsError, G5kApiError, G5kInputError, PlacementError) as exc:
+        except (G5kApiError, ValueError) as exc:  # ValueError: ApiSettingsError, G5kInputError, PlacementError...
             raise AnsibleParserError("g5k inventory %s: %s" % (path, to_native(exc)))
         for site, reason in sorted(data.get("skipped_sites", {}).items()):
             self.display.warning("g5k inventory %s: site %s left out: %s" % (path, site, reason))
@@ -286,7 +281,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError("g5k inventory %s: guest_placement needs the Python library netaddr "
                                      "(pip install netaddr) on the controller" % path)
         if isinstance(value, dict):
-            return placement_from_mapping(value)
+            # guest names become variables (g5k_guests): no template trust from the config file
+            return placement_from_mapping(wrap_var(value))
         if not isinstance(value, str):
             raise PlacementError("guest_placement must be a file path or a mapping, got %s" % type(value).__name__)
         file_path = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.expanduser(value))

@@ -269,6 +269,8 @@ def test_guests_from_inline_yaml_with_fixed_address(fake_api, rennes, run_invent
     assert inv.vars("web")["g5k_ip"] == "10.156.4.1"
     assert (inv.vars("db")["g5k_ip"], inv.vars("db")["g5k_mac"]) == ("10.156.7.200", "00:16:3E:9C:07:C8")
     assert inv.vars("db")["g5k_hypervisor"] == "parasilo-3"
+    guests = inv.vars("parasilo-3")["g5k_guests"]
+    assert guests == ["web", "db"] and not any(TrustedAsTemplate.is_tagged_on(g) for g in guests)
 
 
 def test_guest_named_like_a_node_is_skipped_with_a_warning(fake_api, rennes, run_inventory, capsys):

@@ -93,6 +93,20 @@ def test_local_vlan_jump_host_by_ip_comes_from_the_gateway_server(fake_api, renn
     assert one["ansible_ssh_common_args"] == "-o ProxyJump=172.16.111.101"
 
 
+def test_global_vlan_of_another_site_is_named_in_the_node_site(fake_api, rennes, run_inventory):
+    script_site(fake_api, "nancy", {"gros": 2})
+    OarSite(fake_api, "nancy").add(running_job(7, "nancy", ["gros-2"], vlans=["16"], name="global"))
+    nancy = KavlanSite(fake_api, "nancy", [fqdn("gros-%d" % i, "nancy") for i in (1, 2)])
+    nancy.membership[fqdn("gros-2", "nancy")] = "16"  # rennes's global VLAN
+    inv = run_inventory({"sites": ["nancy"]})
+    gros = inv.vars(fqdn("gros-2", "nancy"))
+    assert gros["ansible_host"] == "gros-2-kavlan-16.nancy.grid5000.fr"
+    assert (gros["g5k_vlan"], gros["g5k_vlan_type"]) == ("16", "kavlan-global-remote")
+    assert gros["g5k_ip"] == "10.27.225.2"
+    assert "ansible_ssh_common_args" not in gros
+    assert inv.group("vlan_16") == [fqdn("gros-2", "nancy")]
+
+
 def test_jobs_by_uid_name_and_state(fake_api, rennes, run_inventory):
     rennes.oar.add(running_job(2, "rennes", ["parasilo-4"], name="other"))
     rennes.oar.add(running_job(3, "rennes", ["parasilo-4"], name="later", state="waiting"))

@@ -54,10 +54,11 @@ def dns_records(topology: Topology, vlan: Vlan, mirror: dict[str, list[str]]) ->
     return "\n".join(lines) + "\n"
 
 
-def start(topology: Topology, vlan: Vlan, state: FabricState, mirror: dict[str, list[str]]) -> None:
+def start(topology: Topology, vlan: Vlan, state: FabricState, mirror: dict[str, list[str]]) -> bool:
+    """Start the VLAN's dnsmasq unless its recorded process lives; True if started."""
     name = process_name(vlan)
     if state.pid(name):
-        return
+        return False
     netns = vlan.dhcp_netns
     network.ensure_netns(netns)
     network.ensure_port(vlan.dhcp_veth, netns, DEVICE, derived_mac(f"dhcp/{vlan.key}"), vlan.bridge)
@@ -83,6 +84,7 @@ def start(topology: Topology, vlan: Vlan, state: FabricState, mirror: dict[str, 
                  f"--dhcp-option=option:domain-search,{vlan.domain}",
                  f"--pid-file={state.pid_file(name)}",
                  f"--log-facility={files / (vlan.key + '.log')}", "--log-dhcp"])
+    return True
 
 
 def stop(vlan: Vlan, state: FabricState) -> None:

@@ -156,34 +156,52 @@ class LiveFabric:
         return {node.fqdn: answered.get(node.fqdn, False) for node in targets}
 
     # Whole site ------------------------------------------------------------------------
-    def up(self, config_path: Path | None = None, api: bool = True, log=print) -> None:
+    def up(self, config_path: Path | None = None, api: bool = True, log=print) -> list[str]:
+        """Bring everything up that is not; returns what had to change (empty: nothing)."""
         prerequisites.require_root()
-        installed = prerequisites.ensure()
-        if installed:
-            log(f"installed Debian packages: {' '.join(installed)}")
+        changes = [f"installed Debian packages: {' '.join(p)}" for p in [prerequisites.ensure()] if p]
         self.state.claim()
         if image.build(self.podman):
-            log(f"built {image.NODE_IMAGE}")
-        keys = nodes.standard_keys(self.state.dir)
+            changes.append(f"built {image.NODE_IMAGE}")
+        changes += self._up_host_network()
+        changes += self._up_nodes()
+        if api:
+            path = Path(config_path) if config_path else config_module.DEFAULT_CONFIG
+            if api_process.start(self.state, path, self.config.host, self.config.port):
+                changes.append(f"API started on http://{self.config.host}:{self.config.port}/")
+        for change in changes:
+            log(change)
+        log(f"{len(self.topology.all_nodes())} nodes up; "
+            f"{'nothing to do' if not changes else f'{len(changes)} changes'}")
+        return changes
+
+    def _up_host_network(self) -> list[str]:
+        """Bridges, host routes, firewall, DHCP servers (production's and the started ones)."""
         vlans = list(self.topology.vlans.values())
         network.check_no_overlap([v.network for v in vlans if v.routed])
         uplink, _ = network.uplink()
         mirror_url = image.debian_mirror()
-        mirror_host = urllib.parse.urlparse(mirror_url).hostname
+        changes = []
         with self._lock, self.state.locked():
             data = self.state.load()
-            data["mirror"] = {mirror_host: network.mirror_addresses(mirror_url)}
+            data["mirror"] = {urllib.parse.urlparse(mirror_url).hostname:
+                              network.mirror_addresses(mirror_url)}
             self.state.save(data)
-            for vlan in vlans:
-                network.ensure_bridge(vlan)
-            network.block_from_host(self.topology.uplink_blocked)
-            if not network.firewall_rules():
-                network.install_firewall(uplink, [str(v.network) for v in vlans if v.routed],
-                                         data["mirror"][mirror_host])
-            for vlan in vlans:
-                if vlan.id == DEFAULT or vlan.key in data["dhcp_on"]:
-                    dhcp.start(self.topology, vlan, self.state, data["mirror"])
-            port_vlans = self.port_vlans(data)
+            changes += [f"bridge {v.bridge}" for v in vlans if network.ensure_bridge(v)]
+            changes += [f"unreachable route {net}"
+                        for net in network.block_from_host(self.topology.uplink_blocked)]
+            if network.ensure_firewall(uplink, [str(v.network) for v in vlans if v.routed],
+                                       [ip for ips in data["mirror"].values() for ip in ips]):
+                changes.append("firewall chains")
+            changes += [f"DHCP of {v.key}" for v in vlans
+                        if (v.id == DEFAULT or v.key in data["dhcp_on"])
+                        and dhcp.start(self.topology, v, self.state, data["mirror"])]
+        return changes
+
+    def _up_nodes(self) -> list[str]:
+        """Every node's namespace, ports and container, running, with sshd answering."""
+        keys = nodes.standard_keys(self.state.dir)
+        port_vlans = self.port_vlans()
         existing = nodes.containers(self.podman)
         all_nodes = self.topology.all_nodes()
 
@@ -201,11 +219,7 @@ class LiveFabric:
         late = sorted(k for k, ok in answered.items() if not ok)
         if late:
             raise FabricError(f"sshd did not answer within {self.boot_timeout:.0f} s on: {', '.join(late)}")
-        log(f"{len(all_nodes)} nodes up ({len(started)} started)")
-        if api:
-            path = Path(config_path) if config_path else config_module.DEFAULT_CONFIG
-            if api_process.start(self.state, path, self.config.host, self.config.port):
-                log(f"API started on http://{self.config.host}:{self.config.port}/")
+        return [f"node {n.fqdn} started" for n in started]
 
     def down(self, log=print) -> None:
         """Remove every container, namespace, bridge, veth, route, rule and process of the

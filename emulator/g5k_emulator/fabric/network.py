@@ -50,14 +50,17 @@ def ensure_netns(name: str) -> None:
     ip("link", "set", "lo", "up", netns=name)
 
 
-def ensure_bridge(vlan: Vlan) -> None:
-    if not link_exists(vlan.bridge):
-        # No STP: a port forwards as soon as it is attached, like an edge port of the real switch.
-        ip("link", "add", vlan.bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0",
-           "mcast_snooping", "0")
+def ensure_bridge(vlan: Vlan) -> bool:
+    """The VLAN's bridge, up, with the gateway address when the host routes it; True if made."""
+    if link_exists(vlan.bridge):
+        return False
+    # No STP: a port forwards as soon as it is attached, like an edge port of the real switch.
+    ip("link", "add", vlan.bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0",
+       "mcast_snooping", "0")
     if vlan.routed:
         ip("addr", "replace", vlan.cidr(vlan.gateway), "dev", vlan.bridge)
     ip("link", "set", vlan.bridge, "up")
+    return True
 
 
 def ensure_port(veth: str, netns: str, device: str, mac: str, bridge: str, up: bool = True) -> None:
@@ -109,9 +112,16 @@ def check_no_overlap(networks: list[ipaddress.IPv4Network]) -> None:
                                   "remove that route")
 
 
-def block_from_host(networks) -> None:
+def block_from_host(networks) -> list[str]:
+    """`unreachable` routes for networks the host must never send out of its uplink; returns
+    the ones added."""
+    present = {tuple(line.split()[:2]) for line in fabric_routes()}
+    added = []
     for net in networks:
-        run(["ip", "route", "replace", "unreachable", str(net), "proto", ROUTE_PROTO])
+        if ("unreachable", str(net)) not in present:
+            run(["ip", "route", "replace", "unreachable", str(net), "proto", ROUTE_PROTO])
+            added.append(str(net))
+    return added
 
 
 def mirror_addresses(mirror_url: str) -> list[str]:
@@ -124,28 +134,45 @@ def _iptables(*args: str, table: str = "filter", check: bool = True):
     return run(["iptables", "-w", "-t", table, *args], check=check)
 
 
-def install_firewall(uplink_dev: str, egress_sources: list[str], mirror_ips: list[str]) -> None:
-    """(Re)write the fabric's chains and hook them first in FORWARD / POSTROUTING."""
+def ensure_firewall(uplink_dev: str, egress_sources: list[str], mirror_ips: list[str]) -> bool:
+    """Make the fabric's chains exactly the wanted rules, hooked first in FORWARD and
+    POSTROUTING; returns whether anything had to be (re)written."""
+    fabric = f"{BRIDGE_PREFIX}+"
+    forward = [["-i", fabric, "-o", fabric, "-j", "ACCEPT"]]
+    forward += [["-d", f"{mirror}/32", "-i", fabric, "-o", uplink_dev, "-p", "tcp", "-m", "multiport",
+                 "--dports", "80,443", "-j", "ACCEPT"] for mirror in mirror_ips]
+    forward += [["-i", uplink_dev, "-o", fabric, "-m", "conntrack", "--ctstate",
+                 "RELATED,ESTABLISHED", "-j", "ACCEPT"],
+                ["-i", fabric, "-j", "DROP"],
+                ["-o", fabric, "-j", "DROP"]]
+    nat = [["-s", source, "-d", f"{mirror}/32", "-o", uplink_dev, "-j", "MASQUERADE"]
+           for source in egress_sources for mirror in mirror_ips]
+    wanted = ([f"-A FORWARD -j {FORWARD_CHAIN}"] + [" ".join(["-A", FORWARD_CHAIN, *r]) for r in forward]
+              + [f"-A POSTROUTING -j {NAT_CHAIN}"] + [" ".join(["-A", NAT_CHAIN, *r]) for r in nat])
+    if _rules() == wanted:
+        return False
     remove_firewall()
     _iptables("-N", FORWARD_CHAIN)
-    fabric = f"{BRIDGE_PREFIX}+"
-    rules = [["-i", fabric, "-o", fabric, "-j", "ACCEPT"]]
-    for mirror in mirror_ips:
-        rules.append(["-i", fabric, "-o", uplink_dev, "-d", mirror, "-p", "tcp", "-m", "multiport",
-                      "--dports", "80,443", "-j", "ACCEPT"])
-    rules += [["-i", uplink_dev, "-o", fabric, "-m", "conntrack", "--ctstate",
-               "ESTABLISHED,RELATED", "-j", "ACCEPT"],
-              ["-i", fabric, "-j", "DROP"],
-              ["-o", fabric, "-j", "DROP"]]
-    for rule in rules:
+    for rule in forward:
         _iptables("-A", FORWARD_CHAIN, *rule)
     _iptables("-I", "FORWARD", "1", "-j", FORWARD_CHAIN)
     _iptables("-N", NAT_CHAIN, table="nat")
-    for source in egress_sources:
-        for mirror in mirror_ips:
-            _iptables("-A", NAT_CHAIN, "-s", source, "-o", uplink_dev, "-d", mirror,
-                      "-j", "MASQUERADE", table="nat")
+    for rule in nat:
+        _iptables("-A", NAT_CHAIN, *rule, table="nat")
     _iptables("-I", "POSTROUTING", "1", "-j", NAT_CHAIN, table="nat")
+    return True
+
+
+def _rules() -> list[str]:
+    """The fabric's rules as `iptables -S` prints them: hook first, then the chain."""
+    lines = []
+    for table, hook, chain in (("filter", "FORWARD", FORWARD_CHAIN), ("nat", "POSTROUTING", NAT_CHAIN)):
+        hooks = _iptables("-S", hook, table=table, check=False).stdout.splitlines()
+        lines += [line for line in hooks if line == f"-A {hook} -j {chain}"]
+        listing = _iptables("-S", chain, table=table, check=False)
+        if listing.returncode == 0:
+            lines += [line for line in listing.stdout.splitlines() if line.startswith("-A ")]
+    return lines
 
 
 def remove_firewall() -> None:

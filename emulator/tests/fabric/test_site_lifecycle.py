@@ -49,14 +49,15 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
     try:
         first = cli("up", "--no-api", *common)
         assert first.returncode == 0, first.stderr
-        assert "4 nodes up (4 started)" in first.stdout
+        assert "node parasilo-1.rennes.grid5000.fr started" in first.stdout
+        assert "bridge g5kb-rennes-4" in first.stdout and "firewall chains" in first.stdout
         pids = recorded_pids(state_dir)
         assert len(pids) == 1                        # production DHCP; VLANs' start on demand
         ids = Podman(state_dir).output("ps", "-q", "--filter", f"label={LABEL}").split()
 
         second = cli("up", "--no-api", *common)
         assert second.returncode == 0, second.stderr
-        assert "(0 started)" in second.stdout
+        assert "4 nodes up; nothing to do" in second.stdout, second.stdout
         assert recorded_pids(state_dir) == pids
         assert Podman(state_dir).output("ps", "-q", "--filter", f"label={LABEL}").split() == ids
 

@@ -232,7 +232,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if path.endswith(FILE_SUFFIXES):
             return True
         self.display.vvv("g5k.testbed.g5k skips %s: its inventory files must end with %s"
-                           % (path, " or ".join(FILE_SUFFIXES)))
+                         % (path, " or ".join(FILE_SUFFIXES)))
         return False
 
     def parse(self, inventory, loader, path, cache=True):

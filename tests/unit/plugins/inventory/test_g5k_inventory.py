@@ -112,7 +112,7 @@ def test_jobs_by_uid_name_and_state(fake_api, rennes, run_inventory):
     rennes.oar.add(running_job(3, "rennes", ["parasilo-4"], name="later", state="waiting"))
     assert run_inventory({"sites": ["rennes"], "job_names": ["other"]}).hosts == [fqdn("parasilo-4")]
     assert run_inventory({"jobs": ["rennes:1"]}).hosts == [fqdn("parasilo-%d" % i) for i in (1, 2, 3)]
-    assert run_inventory({"sites": ["rennes"], "jobs": ["2"]}).group("job_other") == [fqdn("parasilo-4")]
+    assert run_inventory({"sites": ["rennes"], "jobs": [2]}).group("job_other") == [fqdn("parasilo-4")]  # an int is fine
     everything = run_inventory({"sites": ["rennes"]})
     assert everything.hosts == [fqdn("parasilo-%d" % i) for i in (1, 2, 3, 4)]  # the waiting job is left out
     assert everything.group("job_later") is None

@@ -13,8 +13,9 @@ author: g5k.testbed developers
 description:
   - Parses the text printed by Open-MX's C(omx_info) and returns the peer table it lists after
     the C(Peer table is ready) (or C(not configured yet)) line, one entry per peer.
-  - Understands both the older format of the Grid'5000 tutorial (Open-MX 1.3, C(0) MAC only) and
-    the 1.5 format (C(0) MAC C(hostname:board)); a peer whose name is unknown has no hostname.
+  - Understands both the older format of the Grid'5000 tutorial (Open-MX 1.3, each line an index,
+    a closing parenthesis and the MAC address) and the 1.5 format (the same followed by
+    C(hostname:board)); a peer whose name is unknown (C(<unknown>)) has no hostname.
   - Lines before the peer table (version, boards, warnings) are ignored, so the whole standard
     output can be given.
 options:

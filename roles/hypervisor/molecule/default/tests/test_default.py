@@ -95,7 +95,7 @@ def test_guest_booted_through_libvirt_under_tcg(host):
 
 def test_guest_is_on_the_bridge_and_answers(host):
     iflist = run_ok(host, f"virsh -c qemu:///system domiflist {GUEST_NAME}")
-    assert f" bridge " in iflist and BRIDGE in iflist
+    assert " bridge " in iflist and BRIDGE in iflist
     run_ok(host, f"ping -c 3 -W 2 {GUEST_ADDRESS}")
 
 

@@ -72,6 +72,13 @@ def test_interface_mtu_fits_open_mx_frames(host):
     run_ok(host, "ping -c 1 -W 2 10.231.58.1")
 
 
+def test_peer_check_names_a_node_missing_from_omx_info(host):
+    # Written by side_effect.yml after the role's verify tasks rejected a replayed peer table.
+    message = host.file("/root/momx-peer-check.txt").content_string
+    assert "does not list momx-node1:eth0" in message
+    assert "open-mx.service" in message
+
+
 @pytest.fixture
 def built(host):
     if not ARCHIVE.exists():

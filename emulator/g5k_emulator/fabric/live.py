@@ -37,7 +37,7 @@ class LiveFabric:
         self.config = config
         self.topology: Topology = load(config)
         self.state = FabricState(Path(state_dir))
-        self.podman = Podman(Path(state_dir))
+        self.podman = Podman(self.state.dir)
         self.boot_timeout = boot_timeout
         self._lock = threading.RLock()
 

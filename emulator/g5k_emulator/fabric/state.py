@@ -21,7 +21,8 @@ LOCK_FILE = Path("/run/g5k-emulator.owner")
 
 class FabricState:
     def __init__(self, state_dir: Path):
-        self.dir = Path(state_dir)
+        # Absolute: the path goes into daemons' command lines and identifies them as ours.
+        self.dir = Path(state_dir).absolute()
         self.pid_dir = self.dir / "pids"
         self.file = self.dir / "fabric.json"
 
@@ -53,12 +54,15 @@ class FabricState:
         return self.pid_dir / f"{name}.pid"
 
     def pid(self, name: str) -> int | None:
+        """The recorded process if it still runs and is ours: its command line names this
+        state directory (a PID left from before a reboot may belong to anything now)."""
         path = self.pid_dir / f"{name}.pid"
         try:
             pid = int(path.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if _alive(pid) and str(self.dir) in cmdline else None
 
     def pid_names(self) -> list[str]:
         return sorted(p.stem for p in self.pid_dir.glob("*.pid")) if self.pid_dir.exists() else []

@@ -1,0 +1,33 @@
+"""The fabric's records: only processes it started are ever signalled (no root needed)."""
+import os
+import subprocess
+import sys
+
+from g5k_emulator.fabric.state import FabricState
+
+
+def test_a_recorded_pid_that_is_not_ours_is_never_signalled(tmp_path):
+    state = FabricState(tmp_path / "state")
+    state.pid_file("dhcp-rennes-4").write_text(str(os.getpid()))   # e.g. reused after a reboot
+    assert state.pid("dhcp-rennes-4") is None
+    state.stop("dhcp-rennes-4")                                     # must not kill this test
+    assert not (state.pid_dir / "dhcp-rennes-4.pid").exists()
+
+
+def test_our_process_is_stopped_by_its_recorded_pid(tmp_path):
+    state = FabricState(tmp_path / "state")
+    marker = str(state.dir / "pids")
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", marker])
+    state.pid_file("api").write_text(str(child.pid))
+    assert state.pid("api") == child.pid
+    state.stop("api")
+    assert child.wait(timeout=10) != 0
+    assert state.pid("api") is None and state.pid_names() == []
+
+
+def test_membership_survives_in_the_state_file(tmp_path):
+    state = FabricState(tmp_path / "state")
+    assert state.load() == {"ports": {}, "dhcp_on": []}
+    with state.locked():
+        state.save({"ports": {"parasilo-1.rennes.grid5000.fr": "rennes/4"}, "dhcp_on": ["rennes-4"]})
+    assert FabricState(tmp_path / "state").load()["ports"] == {"parasilo-1.rennes.grid5000.fr": "rennes/4"}

@@ -81,10 +81,18 @@ class LiveFabric:
                                       self.state.dir / "overlays" / node.container)
         nodes.create(self.podman, node, image_name, overlay, hostname, self.state.dir, boot=boot)
 
-    def _move(self, data: dict, port_name: str, vlan: Vlan) -> None:
-        port = self.topology.ports[port_name]
+    def _check_move(self, port_name: str, vlan: Vlan) -> None:
+        """Refuse a move the switch could not make, before anything moves."""
+        port = self.topology.ports.get(port_name)
+        if port is None:
+            raise KeyError(f"Unknown node interface '{port_name}'")
+        if vlan.kind != "global" and vlan.site != port.site:
+            raise ValueError(f"{port_name} is not on site {vlan.site}: only a global VLAN spans sites")
         if vlan.id not in port.addresses:
             raise ValueError(f"{port_name} has no address in VLAN {vlan.id}")
+
+    def _move(self, data: dict, port_name: str, vlan: Vlan) -> None:
+        port = self.topology.ports[port_name]
         network.attach(port.veth, vlan.bridge)
         if vlan.id == DEFAULT and vlan.site == port.site:
             data["ports"].pop(port_name, None)
@@ -94,9 +102,8 @@ class LiveFabric:
     # Fabric protocol -------------------------------------------------------------------
     def set_vlan(self, site: str, interfaces: list[str], vlan: str) -> None:
         target = self.topology.vlan(site, vlan)
-        unknown = [name for name in interfaces if name not in self.topology.ports]
-        if unknown:
-            raise KeyError(f"Unknown node interfaces: {', '.join(unknown)}")
+        for name in interfaces:
+            self._check_move(name, target)
         with self._lock, self.state.locked():
             data = self.state.load()
             for name in interfaces:
@@ -142,6 +149,8 @@ class LiveFabric:
         targets = [self.topology.node(site, name) for name in nodes_]
         if vlan is not None:
             target_vlan = self.topology.vlan(site, vlan)
+            for node in targets:
+                self._check_move(node.primary.name, target_vlan)
             with self._lock, self.state.locked():
                 data = self.state.load()
                 for node in targets:

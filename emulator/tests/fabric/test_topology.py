@@ -7,6 +7,7 @@ from g5k_emulator import config as config_module
 from g5k_emulator.addressing import KNOWN_SITES
 from g5k_emulator.fabric import dhcp, prerequisites
 from g5k_emulator.fabric.host_commands import FabricError
+from g5k_emulator.fabric.live import LiveFabric
 from g5k_emulator.fabric.topology import load
 
 
@@ -83,3 +84,14 @@ def test_missing_programs_are_named_with_their_debian_packages(monkeypatch):
     assert prerequisites.missing_packages() == ["dnsmasq-base", "mmdebstrap"]
     with pytest.raises(FabricError, match="missing Debian packages: dnsmasq-base mmdebstrap"):
         prerequisites.ensure(install=False)
+
+
+def test_impossible_moves_are_refused_before_anything_moves(tmp_path):
+    fabric = LiveFabric(config_module.load(None), tmp_path / "state")
+    with pytest.raises(ValueError, match="only a global VLAN spans sites"):
+        fabric.set_vlan("rennes", ["parasilo-1.rennes.grid5000.fr", "gros-1.nancy.grid5000.fr"], "4")
+    with pytest.raises(KeyError, match="Unknown node interface 'ghost.rennes.grid5000.fr'"):
+        fabric.set_vlan("rennes", ["ghost.rennes.grid5000.fr"], "4")
+    with pytest.raises(KeyError, match="VLAN 77 does not exist"):
+        fabric.set_vlan("rennes", ["parasilo-1.rennes.grid5000.fr"], "77")
+    assert fabric.state.load()["ports"] == {}

@@ -4,6 +4,7 @@ Runs with testinfra's native podman backend (test-infra.md: much faster than thr
 """
 
 import json
+import os
 import pathlib
 import socket
 import subprocess
@@ -145,15 +146,32 @@ def test_base_images_have_their_content(host, name, sha256):
     assert host.file(f"{POOL_PATH}/{name}").sha256sum == sha256
 
 
-def test_bridge_script_moves_the_address_back_and_forth(host):
-    """Last: takes the uplink out of the bridge and puts it back, checking the address each time."""
-    run_ok(host, f"{BRIDGE_SCRIPT} down")
-    after_down = links(host)
-    assert "master" not in after_down[UPLINK]
-    assert [a["local"] for a in after_down[UPLINK]["addr_info"] if a["family"] == "inet"] == [NODE_ADDRESS]
-    run_ok(host, f"ping -c 1 -W 2 {GATEWAY}")
-    assert run_ok(host, f"{BRIDGE_SCRIPT} up").startswith("changed")
-    after_up = links(host)
-    assert after_up[UPLINK].get("master") == BRIDGE
-    assert [a["local"] for a in after_up[BRIDGE]["addr_info"] if a["family"] == "inet"] == [NODE_ADDRESS]
-    run_ok(host, f"ping -c 1 -W 2 {GATEWAY}")
+def ssh_to_node(command):
+    """Run a command on the node over one fresh SSH session (the key made by create.yml)."""
+    key = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "id_ed25519"
+    return subprocess.run(
+        ["ssh", "-i", str(key), "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
+         "-o", "UserKnownHostsFile=/dev/null", "-o", "ControlPath=none", "-o", "LogLevel=ERROR",
+         f"root@{NODE_ADDRESS}", command],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_bridge_move_keeps_the_ssh_session_that_runs_it(host):
+    """Last: inside ONE SSH session, take the uplink out of the bridge and put it back.
+
+    The session's output after both moves proves the connection survived them.
+    """
+    result = ssh_to_node(
+        f"{BRIDGE_SCRIPT} down && ip -4 -o address show dev {UPLINK} && "
+        f"{BRIDGE_SCRIPT} up && ip -4 -o address show dev {BRIDGE} && "
+        f"ping -c 1 -W 2 {GATEWAY} >/dev/null && echo SESSION-ALIVE"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"changed: {UPLINK} left {BRIDGE}"
+    assert lines[1].split()[1].startswith(UPLINK) and f"inet {NODE_ADDRESS}/24" in lines[1]
+    assert lines[2] == f"changed: {UPLINK} is now in {BRIDGE}"
+    assert lines[3].split()[1] == BRIDGE and f"inet {NODE_ADDRESS}/24" in lines[3]
+    assert lines[-1] == "SESSION-ALIVE"
+    assert links(host)[UPLINK].get("master") == BRIDGE

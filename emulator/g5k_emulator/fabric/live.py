@@ -29,7 +29,8 @@ class NodeStatus:
     container: str
     state: str
     vlans: dict          # device -> VLAN id
-    address: str | None  # the primary NIC's address in its current VLAN
+    address: str | None  # the primary NIC's reference address in its current VLAN
+    holds: list          # IPv4 addresses the primary NIC holds now (old lease until renewed)
 
 
 class LiveFabric:
@@ -254,7 +255,8 @@ class LiveFabric:
                 name=node.fqdn, container=node.container,
                 state=running.get(node.container, "absent"),
                 vlans={p.device: port_vlans[p.name].id for p in node.ports},
-                address=node.primary.addresses.get(vlan.id)))
+                address=node.primary.addresses.get(vlan.id),
+                holds=network.addresses(node.netns, node.primary.device)))
         return rows
 
     def dhcp_status(self) -> dict[str, bool]:

@@ -80,9 +80,12 @@ def attach(veth: str, bridge: str) -> None:
     ip("link", "set", veth, "master", bridge, "up")
 
 
-def bridge_of(veth: str) -> str | None:
-    info = json.loads(output(["ip", "-j", "link", "show", "dev", veth]))
-    return info[0].get("master") if info else None
+def addresses(netns: str, device: str) -> list[str]:
+    """IPv4 addresses of `device` in `netns` (empty if either is missing)."""
+    result = ip("-j", "-4", "addr", "show", "dev", device, netns=netns, check=False)
+    if result.returncode != 0:
+        return []
+    return [a["local"] for link in json.loads(result.stdout or "[]") for a in link.get("addr_info", [])]
 
 
 def uplink() -> tuple[str, ipaddress.IPv4Network | None]:

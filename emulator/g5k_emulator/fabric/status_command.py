@@ -11,11 +11,14 @@ def add_arguments(parser) -> None:
 
 
 def show(fabric) -> None:
-    print(f"{'NODE':40} {'STATE':9} {'VLAN':8} {'ADDRESS':16} OTHER NICS")
+    print(f"{'NODE':34} {'STATE':8} {'VLAN':8} {'ADDRESS':15} {'HOLDS NOW':15} OTHER NICS")
     for row in fabric.status():
         primary, *others = row.vlans.items()
         extra = " ".join(f"{dev}:{vlan}" for dev, vlan in others)
-        print(f"{row.name:40} {row.state:9} {primary[1]:8} {row.address or '-':16} {extra}")
+        holds = ",".join(row.holds) or "-"
+        if row.address and row.holds != [row.address]:
+            holds += " (renew the lease)" if row.state == "running" else ""
+        print(f"{row.name:34} {row.state:8} {primary[1]:8} {row.address or '-':15} {holds:15} {extra}")
     dhcp = fabric.dhcp_status()
     print(f"DHCP on: {' '.join(v for v, running in dhcp.items() if running) or '-'}")
     print(f"DHCP off: {' '.join(v for v, running in dhcp.items() if not running) or '-'}")

@@ -63,8 +63,11 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
 
         status = cli("status", *common)
         assert status.returncode == 0, status.stderr
-        assert "parasilo-1.rennes.grid5000.fr" in status.stdout
-        assert "running   DEFAULT  172.16.97.1" in status.stdout
+        row = next(line.split() for line in status.stdout.splitlines()
+                   if line.startswith("parasilo-1.rennes.grid5000.fr"))
+        # node, state, VLAN, reference address there, address held now, other NICs
+        assert row == ["parasilo-1.rennes.grid5000.fr", "running", "DEFAULT", "172.16.97.1",
+                       "172.16.97.1", "eth1:DEFAULT"]
     finally:
         down = cli("down", *common)
     assert down.returncode == 0, down.stderr

@@ -20,7 +20,8 @@ class Fabric(Protocol):
     def deploy(self, site: str, nodes: list[str], environment: str, key: str | None,
                vlan: str | None, delay: float) -> dict[str, bool]:
         """Recreate `nodes` (FQDNs) from `environment` with `key` for root, attached to
-        `vlan` (None: production). Blocks until done; returns FQDN -> booted (OK)."""
+        `vlan` (None: each node stays in its current VLAN, as kadeploy without --vlan).
+        Blocks until done; returns FQDN -> booted (OK)."""
 
 
 class NoFabric:

@@ -158,6 +158,8 @@ class LiveFabric:
                     self._move(data, node.primary.name, target_vlan)
                 self.state.save(data)
         nodes.remove(self.podman, [n.container for n in targets])
+        for node in targets:
+            nodes.reset_ports(node)
         _parallel(lambda node: self._create(node, image_name, keys,
                                             boot=node.uid not in faults.nodes_not_booting), targets)
         probes = {node.fqdn: self._probe(node) for node in targets}

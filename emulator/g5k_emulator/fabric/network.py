@@ -75,6 +75,14 @@ def ensure_port(veth: str, netns: str, device: str, mac: str, bridge: str, up: b
     attach(veth, bridge)
 
 
+def reset_port(netns: str, device: str, up: bool) -> None:
+    """A NIC as a freshly booted machine has it: no address, up only if the boot configures it.
+    The node's namespace outlives its container, so a redeployed node must not keep the
+    addresses its previous system leased."""
+    ip("addr", "flush", "dev", device, netns=netns)
+    ip("link", "set", device, "up" if up else "down", netns=netns)
+
+
 def attach(veth: str, bridge: str) -> None:
     """Move a port to another bridge: a switch-port VLAN change."""
     ip("link", "set", veth, "master", bridge, "up")

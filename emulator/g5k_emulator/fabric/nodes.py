@@ -82,6 +82,12 @@ def wire(node: Node, topology: Topology, vlan_of_port: dict) -> None:
                             up=port.mounted or bool(node.static))
 
 
+def reset_ports(node: Node) -> None:
+    """Interfaces as at power-on, before the new system configures them."""
+    for port in node.ports:
+        network.reset_port(node.netns, port.device, up=port.mounted or bool(node.static))
+
+
 def containers(podman: Podman) -> dict[str, str]:
     """Fabric containers on this machine: name -> state (running, exited, created...)."""
     listing = json.loads(podman.output("ps", "-a", "--filter", f"label={LABEL}", "--format", "json")

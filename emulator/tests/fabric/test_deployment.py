@@ -37,6 +37,8 @@ def test_deployment_into_a_vlan_gives_fresh_nodes_reachable_with_the_given_key(
         assert name == f"parasilo-{n}-kavlan-6"          # booted in VLAN 6: its DHCP name there
         assert "left-by-the-previous-user" not in answer.stdout
         assert f" {address}/18 " in answer.stdout
+        # a fresh boot: the address leased before the deployment (production) is gone
+        assert site.ipv4(n) == [address]
         # only the given key: the standard environment's key is refused
         assert site.ssh(address, "true").returncode != 0
     assert site.fabric.status()[-1].vlans["eth0"] == "6"

@@ -9,6 +9,7 @@ import re
 import threading
 import uuid
 
+from . import environments
 from .errors import ApiError, not_authenticated
 from .kavlan import NO_PRIVILEGES, rights, vlan_of
 from .vlan_catalogue import DEFAULT, site_vlans
@@ -40,6 +41,12 @@ def _validate(platform, site: str, body) -> dict:
     if not ENVIRONMENT.match(environment):
         raise ApiError(400, f"Cannot launch deployment: Invalid environment specification -- "
                             f"'{environment}' is neither name[@owner] nor an http(s) URL")
+    if not environment.startswith(("http://", "https://")):
+        try:
+            environments.check(environment)
+        except environments.UnknownEnvironment as exc:
+            raise ApiError(400, f"Cannot launch deployment: Invalid environment specification -- "
+                                f"{exc}") from None
     unknown = [n for n in nodes if platform.node_uid_of(site, n) is None]
     if unknown:
         raise ApiError(400, f"Cannot launch deployment: Kadeploy error #1: unknown node(s) on site "

@@ -87,6 +87,10 @@ def test_rights_and_bad_input(api):
     assert api.post("/sites/rennes/deployments", {"nodes": [], "environment": "debian12-min"}).status_code == 400
     bad_env = api.post("/sites/rennes/deployments", {"nodes": mine["assigned_nodes"], "environment": "debian 12"})
     assert bad_env.status_code == 400 and "Invalid environment specification" in bad_env.text
+    unregistered = api.post("/sites/rennes/deployments",
+                            {"nodes": mine["assigned_nodes"], "environment": "centos7"})
+    assert unregistered.status_code == 400
+    assert "Invalid environment specification -- Unknown environment 'centos7'" in unregistered.text
     not_my_vlan = deploy(api, mine["assigned_nodes"], vlan=4)
     assert not_my_vlan.status_code == 403
     assert deploy(api, mine["assigned_nodes"], vlan=77).status_code == 400

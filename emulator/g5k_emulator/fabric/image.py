@@ -11,6 +11,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from .. import environments
 from .host_commands import FabricError
 from .podman import Podman
 
@@ -19,23 +20,13 @@ NODE_IMAGE = f"localhost/g5k-node:{SUITE}"
 PACKAGES = ("python3", "systemd", "systemd-sysv", "dbus", "openssh-server", "iproute2",
             "iputils-ping", "sudo", "ifupdown", "isc-dhcp-client", "at", "procps")
 # Environment names users type (kadeploy `-e`, API `environment`) -> image.
-ENVIRONMENTS = {name: NODE_IMAGE for name in (
-    "debian12-min", "debian12-base", "debian12-nfs", "debian12-big", "debian12-std",
-    "debian12-x64-min", "debian12-x64-base", "debian12-x64-nfs", "debian12-x64-big",
-    "debian12-x64-std")}
-STANDARD_ENVIRONMENT = "debian12-std"
-
-
-class UnknownEnvironment(ValueError):
-    pass
+ENVIRONMENTS = {name: NODE_IMAGE for name in environments.KNOWN}
+STANDARD_ENVIRONMENT = environments.STANDARD
+UnknownEnvironment = environments.UnknownEnvironment
 
 
 def image_for(environment: str) -> str:
-    name = environment.split("@", 1)[0]
-    if name not in ENVIRONMENTS:
-        raise UnknownEnvironment(f"Unknown environment '{environment}' (known here: "
-                                 f"{', '.join(sorted(ENVIRONMENTS))})")
-    return ENVIRONMENTS[name]
+    return ENVIRONMENTS[environments.check(environment)]
 
 
 def _deb822_mirrors(text: str) -> list[tuple[str, list[str]]]:

@@ -157,17 +157,24 @@ def test_client_on_another_vlan_obtains_nothing(leases):
     assert lease.addresses == []
 
 
+def assert_obtains_its_fixed_address_now(role):
+    """A fresh dhclient run on the client's eth0 (stopped afterwards) gets the client's fixed address."""
+    lease = Lease(role, "eth0")
+    try:
+        lease.obtain()
+        assert lease.result.rc == 0, lease.result.stderr
+        assert "DHCPACK of %s" % interface(role, "eth0")["fixed"] in lease.result.stderr
+    finally:
+        lease.release()
+
+
 def test_same_client_obtains_its_address_once_moved_into_the_vlan():
     """Proves the previous test failed because of the VLAN, not because the server ignores its MAC."""
     veth = "%s-%s" % (PREFIX, interface("client3", "eth0")["veth"])
     subprocess.run(["ip", "link", "set", veth, "master", PREFIX + "-v1"], check=True)
-    lease = Lease("client3", "eth0")
     try:
-        lease.obtain()
-        assert lease.result.rc == 0, lease.result.stderr
-        assert "DHCPACK of %s" % interface("client3", "eth0")["fixed"] in lease.result.stderr
+        assert_obtains_its_fixed_address_now("client3")
     finally:
-        lease.release()
         subprocess.run(["ip", "link", "set", veth, "master", PREFIX + "-v2"], check=True)
 
 
@@ -194,6 +201,10 @@ INVALID_SETS = {
          "isc": {"dhcpd_isc_extra_statements": ["no-such-statement on;"]}}[BACKEND],
         ["failed to validate"]),
 }
+if USES_REFERENCE_API:
+    INVALID_SETS["vlan_not_at_the_site"] = (
+        {"dhcpd_reference_api_vlan": 7},
+        ["VLAN 7 is not a VLAN of site %s in the Reference API" % TOPOLOGY["dhcpd_test_site"]])
 
 
 @pytest.fixture(scope="module")
@@ -231,10 +242,4 @@ def test_refused_runs_leave_config_and_service_intact(refused_runs):
 
 
 def test_service_still_serves_after_the_refused_runs():
-    lease = Lease("client1", "eth0")
-    try:
-        lease.obtain()
-        assert lease.result.rc == 0, lease.result.stderr
-        assert "DHCPACK of %s" % interface("client1", "eth0")["fixed"] in lease.result.stderr
-    finally:
-        lease.release()
+    assert_obtains_its_fixed_address_now("client1")

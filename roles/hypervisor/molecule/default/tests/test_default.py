@@ -146,6 +146,23 @@ def test_base_images_have_their_content(host, name, sha256):
     assert host.file(f"{POOL_PATH}/{name}").sha256sum == sha256
 
 
+def test_bridge_move_is_undone_when_the_check_address_does_not_answer(host):
+    run_ok(host, f"{BRIDGE_SCRIPT} down")
+    try:
+        # 10.231.57.250 is unused on the scenario's network: the check fails, the move is undone.
+        failed = host.run(f"G5K_BRIDGE_VERIFY_ADDRESS=10.231.57.250 {BRIDGE_SCRIPT} up")
+        assert failed.rc == 1
+        assert "10.231.57.250 does not answer through mhyp-br0: moving the addresses back to eth0" in failed.stderr
+        undone = links(host)
+        assert "master" not in undone[UPLINK]
+        assert [a["local"] for a in undone[UPLINK]["addr_info"] if a["family"] == "inet"] == [NODE_ADDRESS]
+        assert json.loads(run_ok(host, "ip -j -4 route show default"))[0]["dev"] == UPLINK
+        run_ok(host, f"ping -c 1 -W 2 {GATEWAY}")
+    finally:
+        run_ok(host, f"{BRIDGE_SCRIPT} up")
+    assert links(host)[UPLINK].get("master") == BRIDGE
+
+
 def ssh_to_node(command):
     """Run a command on the node over one fresh SSH session (the key made by create.yml)."""
     key = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "id_ed25519"

@@ -1,4 +1,4 @@
-"""Generated Reference API documents against the real files of /work/shared/reference-data.
+"""Generated Reference API documents against the real files of ../shared/reference-data.
 
 Shapes (keys and value types) must match the real files; for the real sites the emulator
 models (rennes, nancy) the network plan must equal the real one.
@@ -14,7 +14,9 @@ import pytest
 
 from g5k_emulator import config, reference
 
-REAL_DATA = Path(os.environ.get("G5K_REFERENCE_DATA", "/work/shared/reference-data"))
+# shared/ sits beside the checkout (as in CI); G5K_REFERENCE_DATA points elsewhere.
+REAL_DATA = Path(os.environ.get("G5K_REFERENCE_DATA",
+                               Path(__file__).resolve().parents[3] / "shared" / "reference-data"))
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,9 @@ from ansible_collections.g5k.testbed.plugins.filter.dhcpd_hosts_from_reference i
 )
 
 # Real Reference API node documents, read-only, outside the project (shape check only).
-REFERENCE_DATA = "/work/shared/reference-data"
+REFERENCE_DATA = os.environ.get(
+    "G5K_REFERENCE_DATA",
+    os.path.join(os.path.dirname(os.path.realpath(__file__)), *[os.pardir] * 5, "shared", "reference-data"))
 
 
 def node(uid, adapters, kavlan):

@@ -380,6 +380,10 @@ def submission(params, resources):
     return dict((k, v) for k, v in body.items() if v is not None)
 
 
+# Seconds a rollback waits for OAR to end the jobs it deleted.
+ROLLBACK_TIMEOUT = 60
+
+
 def refresh(client, entries):
     for entry in entries:
         if entry["uid"] is not None:
@@ -431,13 +435,21 @@ def present(module, client, catalog, user, specs):
 
 
 def rollback(client, created):
+    """Delete the jobs this task created, and wait until OAR has ended them: deletion is
+    asynchronous, and a re-run must not find (and adopt) a job that is only being killed."""
     if not created:
         return "no job was created by this task"
     done = []
     for entry in created:
+        path = path_of("sites", entry["site"], "jobs", entry["uid"])
         try:
-            client.delete(path_of("sites", entry["site"], "jobs", entry["uid"]), "roll back job", missing_ok=True)
-            done.append("%s at %s" % (entry["uid"], entry["site"]))
+            client.delete(path, "roll back job", missing_ok=True)
+            refresh(client, [entry])
+            over = entry["state"] in FINAL_STATES + ("absent",) or poll_until(
+                lambda: refresh(client, [entry])[0]["state"], lambda state: state in FINAL_STATES + ("absent",),
+                ROLLBACK_TIMEOUT, interval=1, sleep=client.sleep)[1]
+            done.append("%s at %s%s" % (entry["uid"], entry["site"],
+                                        "" if over else " (deleted, still %s)" % entry["state"]))
         except G5kApiError as exc:
             done.append("%s at %s NOT deleted: %s" % (entry["uid"], entry["site"], exc))
     return "rolled back the jobs this task had created: %s" % ", ".join(done)

@@ -121,6 +121,7 @@ class OarSite:
         self.start_state = start_state
         self.nodes = nodes or ["parasilo-1", "parasilo-2"]
         self.submit_reply = None  # a Reply to answer submissions with instead of creating
+        self.reads_until_killed = 0  # deletion is asynchronous: reads still showing the old state
         fake_api.on("POST", "/sites/%s/jobs" % site, handler=self.submit)
         fake_api.on("GET", "/sites/%s/jobs" % site, handler=self.list)
 
@@ -132,7 +133,7 @@ class OarSite:
 
     def _routes(self, uid):
         path = "/sites/%s/jobs/%s" % (self.site, uid)
-        self.fake_api.on("GET", path, handler=lambda call: Reply(200, self.jobs[uid]))
+        self.fake_api.on("GET", path, handler=lambda call: self.read(uid))
         self.fake_api.on("DELETE", path, handler=lambda call: self.delete(uid))
 
     def submit(self, call):
@@ -156,8 +157,21 @@ class OarSite:
                  and call.query.get("name") in (None, j.get("name"))]
         return Reply(200, {"total": len(items), "offset": 0, "items": items})
 
+    def read(self, uid):
+        job = self.jobs[uid]
+        if job.get("killing") is not None:
+            if job["killing"] == 0:
+                job["state"] = "terminated"
+                del job["killing"]
+            else:
+                job["killing"] -= 1
+        return Reply(200, dict((k, v) for k, v in job.items() if k != "killing"))
+
     def delete(self, uid):
-        self.jobs[uid]["state"] = "terminated"
+        if self.reads_until_killed:
+            self.jobs[uid]["killing"] = self.reads_until_killed
+        else:
+            self.jobs[uid]["state"] = "terminated"
         return Reply(202, text="")
 
 

@@ -2,6 +2,8 @@
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from g5k_emulator.fabric.state import FabricState
 
@@ -18,6 +20,11 @@ def test_our_process_is_stopped_by_its_recorded_pid(tmp_path):
     state = FabricState(tmp_path / "state")
     marker = str(state.dir / "pids")
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", marker])
+    # until the child has exec'd, /proc shows the forking parent's command line
+    deadline = time.monotonic() + 10
+    while marker not in Path(f"/proc/{child.pid}/cmdline").read_bytes().decode(errors="replace"):
+        assert time.monotonic() < deadline, "the child never started"
+        time.sleep(0.01)
     state.pid_file("api").write_text(str(child.pid))
     assert state.pid("api") == child.pid
     state.stop("api")

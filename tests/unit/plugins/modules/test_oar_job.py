@@ -90,6 +90,19 @@ def test_multi_site_failure_rolls_back_created_jobs(fake_api, rennes, nancy):
     assert rennes.jobs[100]["state"] == "terminated"
 
 
+def test_rollback_waits_until_oar_has_ended_the_deleted_job(fake_api, rennes, nancy):
+    rennes.reads_until_killed = 2  # still "running" on the two reads that follow the DELETE
+    nancy.submit_reply = Reply(400, text="Request to oarapi failed with status 400: There are not enough resources")
+    result = fails(oar_job, dict(AUTH, name="grid", sites=[
+        {"site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}]},
+        {"site": "nancy", "clusters": [{"name": "gros", "nodes": 1}]}]))
+    assert "rolled back the jobs this task had created: 100 at rennes)" in result["msg"]
+    assert rennes.jobs[100]["state"] == "terminated"
+    deleted_at = fake_api.calls.index(fake_api.requests("DELETE", "/sites/rennes/jobs/100")[0])
+    reads_after = [c for c in fake_api.calls[deleted_at:] if c.method == "GET" and c.path == "/sites/rennes/jobs/100"]
+    assert len(reads_after) == 3
+
+
 def test_multi_site_success_returns_each_site(fake_api, rennes, nancy):
     result = ok(oar_job, dict(AUTH, name="grid", sites=[
         {"site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}], "vlan": "kavlan-global"},

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "modules"))
-from g5k_module_harness import api, assert_pattern, emulator_for, run_playbook  # noqa: E402
+from g5k_module_harness import api, assert_pattern, emulator_for, run_playbook, task_result  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_ko_node_is_retried_then_reported(platform):
     control = emulator.url.rsplit("/stable", 1)[0] + "/_emulator"
     api(control, "PUT", "/faults", {"nodes_not_booting": [node.split(".")[0]]})
     try:
-        result = run_playbook("kadeploy", emulator.url, deploy_nodes=[node], deploy_attempts=2)["Under test"]
+        result = task_result(run_playbook("kadeploy", emulator.url, deploy_nodes=[node], deploy_attempts=2), "Under test")
     finally:
         api(control, "PUT", "/faults", {"nodes_not_booting": []})
     assert result.get("failed")

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "modules"))
-from g5k_module_harness import CountingProxy, api, assert_pattern, emulator_for, run_playbook  # noqa: E402
+from g5k_module_harness import CountingProxy, api, assert_pattern, emulator_for, run_playbook, task_result  # noqa: E402
 
 
 def reserve(url, name, **job):
-    result = run_playbook("reserve", url, job_name=name, **job)["Under test"]
+    result = task_result(run_playbook("reserve", url, job_name=name, **job), "Under test")
     assert not result.get("failed"), result.get("msg")
     return result["jobs"]
 
@@ -48,7 +48,7 @@ def test_request_count_does_not_depend_on_the_number_of_nodes(big_platform):
         for size in (2, 32):
             run_playbook("kavlan_vlan", url, vlan_nodes=nodes[:size], vlan_id="DEFAULT")
             del proxy.requests[:]
-            result = run_playbook("kavlan_vlan", proxy.url, vlan_nodes=nodes[:size], vlan_id=vlan)["Under test"]
+            result = task_result(run_playbook("kavlan_vlan", proxy.url, vlan_nodes=nodes[:size], vlan_id=vlan), "Under test")
             assert result["changed"] and not result.get("failed"), result.get("msg")
             counts[size] = list(proxy.requests)
     print("requests for N=2: %d, N=32: %d" % (len(counts[2]), len(counts[32])))

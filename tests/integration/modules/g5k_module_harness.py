@@ -105,7 +105,15 @@ def run_task(module, args, api_uri, check=False, user="jdoe", tmp_path=None):
              "tasks": [{"name": "Under test", "g5k.testbed." + module: args}]}]
     path = Path(tmp_path) / ("task-%s.yml" % module)
     path.write_text(yaml.safe_dump(play))
-    return run_playbook(str(path), api_uri, check=check, user=user)["Under test"]
+    return task_result(run_playbook(str(path), api_uri, check=check, user=user), "Under test")
+
+
+def task_result(results, task):
+    """The result of ``task``; if the play never reached it, say what ran and what failed."""
+    if task not in results:
+        failed = dict((name, r.get("msg")) for name, r in results.items() if r.get("failed"))
+        raise AssertionError("task %r did not run; tasks run: %s; failures: %s" % (task, list(results), failed))
+    return results[task]
 
 
 def run_playbook(name, api_uri, check=False, user="jdoe", **extra_vars):
@@ -154,7 +162,7 @@ def assert_pattern(playbook, api_uri, task="Under test", **extra_vars):
     """check (changed) -> real (changed) -> real (not changed) -> check (not changed)."""
     seen = []
     for check in (True, False, False, True):
-        result = run_playbook(playbook, api_uri, check=check, **extra_vars)[task]
+        result = task_result(run_playbook(playbook, api_uri, check=check, **extra_vars), task)
         assert not result.get("failed"), result.get("msg")
         seen.append(result["changed"])
     assert seen == [True, True, False, False], seen

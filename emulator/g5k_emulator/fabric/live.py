@@ -235,7 +235,8 @@ class LiveFabric:
 
     def down(self, log=print) -> None:
         """Remove every container, namespace, bridge, veth, route, rule and process of the
-        fabric, by name and recorded PID, whatever state a partial `up` left."""
+        fabric, by name and recorded PID, whatever state a partial `up` left; then forget the
+        site's jobs and membership, which would describe machines that no longer exist."""
         prerequisites.require_root()
         self.state.check_owner()
         api_process.stop(self.state)
@@ -244,8 +245,9 @@ class LiveFabric:
         names = list(nodes.containers(self.podman))
         nodes.remove(self.podman, names)
         network.remove_all()
+        self.state.forget_site()
         self.state.release()
-        log(f"removed {len(names)} containers and the site's network")
+        log(f"removed {len(names)} containers, the site's network and its jobs")
 
     def status(self) -> list[NodeStatus]:
         running = nodes.containers(self.podman)

@@ -10,9 +10,12 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
+
+from .. import storage
 
 # The same default as `serve` (serve_command.py), which shares this directory.
 DEFAULT_STATE_DIR = Path(os.environ.get("G5K_EMULATOR_STATE") or "/var/lib/g5k-emulator")
@@ -93,6 +96,16 @@ class FabricState:
         if owner and owner != str(self.dir.resolve()):
             raise RuntimeError(f"the emulated site on this machine belongs to state dir {owner}, "
                                f"not {self.dir}: use `--state-dir {owner}`")
+
+    def forget_site(self) -> None:
+        """The site's records: jobs, deployments and VLAN membership (API database), the
+        fabric's membership, DHCP files and node overlays. Once its machines are gone they
+        describe nothing, and a later `up` starts a new site. Keys and logs stay."""
+        for path in self.dir.glob(f"{storage.DB_NAME}*"):
+            path.unlink()
+        self.file.unlink(missing_ok=True)
+        for folder in ("overlays", "dhcp", "pids"):
+            shutil.rmtree(self.dir / folder, ignore_errors=True)
 
     def release(self) -> None:
         if LOCK_FILE.exists() and LOCK_FILE.read_text().strip() == str(self.dir.resolve()):

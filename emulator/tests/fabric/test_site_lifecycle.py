@@ -74,6 +74,9 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
     assert leftovers(state_dir, pids) == {key: [] for key in
                                           ("containers", "links", "namespaces", "routes",
                                            "firewall", "processes")}
+    # the site's records go with it: a later `up` is a new site, not nodes out of step with jobs
+    assert not (state_dir / "fabric.json").exists() and not list(state_dir.glob("emulator.sqlite3*"))
+    assert not (state_dir / "overlays").exists()
 
 
 def test_down_after_an_up_that_failed_half_way_leaves_nothing(tmp_path, machine_to_myself):

@@ -1,0 +1,113 @@
+"""playbooks/kavlan_routed.yml on the emulated site with its fabric (real nodes, bridges, DHCP):
+bad input changes nothing, check mode predicts the first run, the nodes answer inside the VLAN,
+and a second run changes nothing."""
+import base64
+import json
+import os
+import socket
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from g5k_emulator.config import DEFAULT_CONFIG
+
+pytestmark = pytest.mark.fabric
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / ".venv" / "bin"
+PLAYBOOK = ROOT / "playbooks" / "kavlan_routed.yml"
+USER, PASSWORD = "jdoe", "jdoe-secret"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.skip("the emulated fabric needs root")
+    where = tmp_path_factory.mktemp("kavlan-routed")
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config["api"]["port"] = free_port()
+    config["deployment_delay"] = 0.5
+    config_path = where / "site.yml"
+    config_path.write_text(yaml.safe_dump(config))
+    common = ["--config", str(config_path), "--state-dir", str(where / "state")]
+    key = where / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    try:
+        up = subprocess.run([str(BIN / "g5k-emulator"), "up", *common], capture_output=True, text=True, timeout=600)
+        assert up.returncode == 0, up.stderr
+        yield {"url": "http://127.0.0.1:%d/stable" % config["api"]["port"], "key": key, "dir": where}
+    finally:
+        down = subprocess.run([str(BIN / "g5k-emulator"), "down", *common], capture_output=True, text=True,
+                              timeout=300)
+        assert down.returncode == 0, down.stderr
+
+
+def play(site, *options):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
+               ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+               G5K_API_URI=site["url"], G5K_API_USERNAME=USER, G5K_API_PASSWORD=PASSWORD)
+    command = [str(BIN / "ansible-playbook"), str(PLAYBOOK),
+               "-e", "kavlan_routed_key_file=%s.pub" % site["key"],
+               "-e", "ansible_ssh_private_key_file=%s" % site["key"], *options]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=site["dir"])
+    lines = done.stdout.splitlines()
+    report = json.loads("\n".join(lines[lines.index("{"):]))
+    return report
+
+
+def changed(report, host="localhost"):
+    return report["stats"][host]["changed"]
+
+
+def task_results(report, name):
+    return [task["hosts"] for p in report["plays"] for task in p["tasks"] if task["task"]["name"] == name]
+
+
+def jobs(site):
+    token = base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
+    request = urllib.request.Request(site["url"] + "/sites/rennes/jobs?user=jdoe&state=waiting,launching,running",
+                                     headers={"Authorization": "Basic " + token, "Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())["items"]
+
+
+def test_bad_input_stops_before_anything_changes(site):
+    report = play(site, "-e", "kavlan_routed_nodes=1")
+    assert report["stats"]["localhost"]["failures"] == 1
+    failed = task_results(report, "Check the inputs before anything changes")[0]["localhost"]
+    assert "kavlan_routed_nodes (2 or more)" in failed["msg"]
+    assert jobs(site) == []
+
+
+def test_check_then_run_then_nothing_to_change(site):
+    predicted = play(site, "--check")
+    assert predicted["stats"]["localhost"]["failures"] == 0
+    # the reservation is predicted; the VLAN to start DHCP in and the nodes to deploy are only
+    # known once OAR has allocated them, so those steps show as skipped
+    assert changed(predicted) == 1
+    assert predicted["stats"]["localhost"]["skipped"] == 4     # DHCP, deploy, read members, add hosts
+    assert jobs(site) == []
+
+    first = play(site)
+    assert all(stats["failures"] == 0 and stats["unreachable"] == 0 for stats in first["stats"].values()), \
+        first["stats"]
+    assert changed(first) == 3                           # job, DHCP, deployment
+    nodes = sorted(host for host in first["stats"] if host != "localhost")
+    assert nodes == ["parasilo-%d-kavlan-4.rennes.grid5000.fr" % n for n in (1, 2, 3)]
+    shown = task_results(first, "Show what the node holds")[0]
+    for host, result in shown.items():
+        ip = host.split("-kavlan-")[0].replace("parasilo-", "10.24.1.")
+        assert "['%s/18']" % ip in result["msg"], result["msg"]   # only its VLAN address
+
+    again = play(site)
+    assert all(stats["changed"] == 0 and stats["failures"] == 0 for stats in again["stats"].values()), again["stats"]
+    assert changed(play(site, "--check")) == 0
+    assert len(jobs(site)) == 1

@@ -212,9 +212,11 @@ def refused_runs(tmp_path_factory):
     """Runs the converge playbook once per bad variable set, all at once (they change nothing)."""
     before = service_state()
     playbook = shutil.which("ansible-playbook", path=os.path.dirname(sys.executable)) or "ansible-playbook"
+    # made here, not in the threads: tmp_path_factory is not thread-safe
+    variables = tmp_path_factory.mktemp("refused-runs")
 
     def run(case):
-        extra = tmp_path_factory.mktemp(case) / "bad-vars.json"
+        extra = variables / ("%s.json" % case)
         extra.write_text(json.dumps(INVALID_SETS[case][0]))
         done = subprocess.run(
             [playbook, "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(SHARED / "converge.yml"),

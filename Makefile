@@ -22,9 +22,8 @@ export CONTAINERS_CONF := $(BUILD)/containers.conf
 # Test suites run by `make test`, in this order. Each is a make target below.
 SUITES := test-units test-emulator test-integration test-roles test-sanity test-lint
 
-
-.PHONY: ansible-test-bootstrap
-.PHONY: help deps system-deps venv collection podman-conf node-image demo test $(SUITES) clean
+.PHONY: help deps system-deps venv collection podman-conf node-image ansible-test-bootstrap demo test \
+	$(SUITES) clean
 
 help:
 	@echo "make demo    bring up the emulated Grid'5000 site and run a tutorial playbook against it"
@@ -96,15 +95,14 @@ test-roles: collection node-image
 	[ $${#failed[@]} -eq 0 ] || { echo "molecule failed for: $${failed[*]}"; exit 1; }
 
 # ansible-test wants a real ansible_collections/g5k/testbed tree: copy the shipped content there.
-test-sanity:
+test-sanity: ansible-test-bootstrap
 	@mkdir -p $(SANITY_ROOT)
 	rsync -a --delete --exclude-from=scripts/sanity-excludes ./ $(SANITY_ROOT)/
-	@$(MAKE) --no-print-directory ansible-test-bootstrap
 	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
 # ansible-test bootstraps pip in its venvs with a script from a host that is unreachable here:
 # put our offline equivalent in its cache, under the name it looks for (pinned pip of ansible-test).
-ansible-test-bootstrap:
+ansible-test-bootstrap: venv
 	@v=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py | grep -o "[0-9][0-9.]*"); \
 	 test -n "$$v"; mkdir -p ~/.ansible/test/cache; \
 	 cp scripts/ansible-test-get-pip.py ~/.ansible/test/cache/get_pip_$${v//./_}.py

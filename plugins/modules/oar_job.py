@@ -444,10 +444,9 @@ def rollback(client, created):
         path = path_of("sites", entry["site"], "jobs", entry["uid"])
         try:
             client.delete(path, "roll back job", missing_ok=True)
-            refresh(client, [entry])
-            over = entry["state"] in FINAL_STATES + ("absent",) or poll_until(
-                lambda: refresh(client, [entry])[0]["state"], lambda state: state in FINAL_STATES + ("absent",),
-                ROLLBACK_TIMEOUT, interval=1, sleep=client.sleep)[1]
+            over = poll_until(lambda: refresh(client, [entry])[0]["state"],
+                              lambda state: state in FINAL_STATES + ("absent",),
+                              ROLLBACK_TIMEOUT, interval=1, sleep=client.sleep)[1]
             done.append("%s at %s%s" % (entry["uid"], entry["site"],
                                         "" if over else " (deleted, still %s)" % entry["state"]))
         except G5kApiError as exc:

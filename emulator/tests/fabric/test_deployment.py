@@ -6,7 +6,7 @@ import time
 import pytest
 
 from fabric_site import SITE
-from g5k_emulator.fabric.image import UnknownEnvironment
+from g5k_emulator.environments import UnknownEnvironment
 from g5k_emulator.fabric.live import LiveFabric
 
 pytestmark = pytest.mark.fabric

@@ -1,6 +1,7 @@
 """Which Debian mirror the node image is built from: read from the machine's apt sources."""
 import pytest
 
+from g5k_emulator import environments
 from g5k_emulator.fabric import image
 from g5k_emulator.fabric.host_commands import FabricError
 
@@ -35,5 +36,5 @@ def test_disabled_stanza_and_other_suites_are_skipped(tmp_path):
 def test_environment_names_users_type_map_to_the_node_image():
     assert image.image_for("debian12-min") == image.NODE_IMAGE
     assert image.image_for("debian12-nfs@jdoe") == image.NODE_IMAGE
-    with pytest.raises(image.UnknownEnvironment, match="Unknown environment 'centos7'"):
+    with pytest.raises(environments.UnknownEnvironment, match="Unknown environment 'centos7'"):
         image.image_for("centos7")

@@ -96,3 +96,64 @@ def running_emulator(config: str | os.PathLike | dict | None = None, state_dir: 
             log.seek(0)
             raise RuntimeError(f"g5k-emulator did not start (exit code {process.poll()}): {log.read()[-2000:]}")
         yield Emulator(url=url, pid=process.pid, state_dir=state, config=load(config_path))
+
+
+# What a fresh machine of this kind has (Debian 12, this kernel): no forwarding, 128 inotify
+# instances per user, bridge netfilter calling iptables (br_netfilter is built in here).
+FRESH_HOST = {
+    "net.ipv4.ip_forward": 0,
+    "fs.inotify.max_user_instances": 128,
+    "net.bridge.bridge-nf-call-iptables": 1,
+    "net.bridge.bridge-nf-call-ip6tables": 1,
+    "net.bridge.bridge-nf-call-arptables": 1,
+}
+
+
+@contextlib.contextmanager
+def fresh_host(log=print):
+    """Run a block on a host put back to fresh-machine settings, with no emulated site left
+    from earlier runs, so a missing setup step in `up` fails here as it would on a new
+    machine; the settings found are written back afterwards, whatever happened."""
+    from .fabric import host_settings
+    present = {key: host_settings.read(key) for key in FRESH_HOST
+               if host_settings.present(key)}
+    _remove_leftover_site(log)
+    for key in present:
+        host_settings.write(key, FRESH_HOST[key])
+    try:
+        yield
+    finally:
+        for key, value in present.items():
+            host_settings.write(key, value)
+
+
+def _remove_leftover_site(log) -> None:
+    """`down` whatever site this machine still holds (a demo's, a crashed run's)."""
+    from .fabric import network, nodes
+    from .fabric.live import LiveFabric
+    from .fabric.podman import Podman
+    from .fabric.state import DEFAULT_STATE_DIR, LOCK_FILE
+    owner = Path(LOCK_FILE.read_text().strip()) if LOCK_FILE.exists() else None
+    state_dir = owner or DEFAULT_STATE_DIR
+    if owner or nodes.containers(Podman(state_dir)) or network.links() or network.netns_list():
+        log(f"removing the emulated site left on this machine (state dir {state_dir})")
+        LiveFabric(load(None), state_dir).down(log=log)
+
+
+def real_reference_data() -> Path:
+    """The real Reference API files: $G5K_REFERENCE_DATA, else `shared/reference-data` in a
+    folder above the checkout (CI lays shared/ beside its clone). Missing, the shape tests
+    skip on a developer's machine but fail under CI (CI=true), where a skip would pass a run
+    that checked nothing."""
+    import pytest
+    given = os.environ.get("G5K_REFERENCE_DATA")
+    candidates = [Path(given)] if given else [
+        folder / "shared" / "reference-data" for folder in Path(__file__).resolve().parents]
+    for candidate in candidates:
+        if candidate.is_dir() and any(candidate.glob("*.json")):
+            return candidate
+    message = f"real Reference API files not found in {', '.join(map(str, candidates))} " \
+              "(set G5K_REFERENCE_DATA)"
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)

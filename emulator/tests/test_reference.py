@@ -7,16 +7,11 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from g5k_emulator import config, reference
-
-# shared/ sits beside the checkout (as in CI); G5K_REFERENCE_DATA points elsewhere.
-REAL_DATA = Path(os.environ.get("G5K_REFERENCE_DATA",
-                               Path(__file__).resolve().parents[3] / "shared" / "reference-data"))
+from g5k_emulator.testing import real_reference_data
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +20,7 @@ def ref() -> reference.Reference:
 
 
 def real(name: str) -> dict:
-    if not REAL_DATA.is_dir():
-        pytest.skip(f"real Reference API files not found in {REAL_DATA} (set G5K_REFERENCE_DATA)")
-    return json.loads((REAL_DATA / f"{name}.json").read_text())
+    return json.loads((real_reference_data() / f"{name}.json").read_text())
 
 
 def type_name(value) -> str:

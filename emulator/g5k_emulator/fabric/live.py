@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from .. import config as config_module
-from . import api_process, dhcp, image, network, nodes, prerequisites
+from . import api_process, dhcp, host_settings, image, network, nodes, prerequisites
 from .host_commands import FabricError
 from .podman import Podman
 from .state import FabricState
@@ -175,6 +175,8 @@ class LiveFabric:
         self.state.claim()
         if image.build(self.podman):
             changes.append(f"built {image.NODE_IMAGE}")
+        changes += host_settings.apply(self.state,
+                                       host_settings.wanted(len(self.topology.all_nodes())))
         changes += self._up_host_network()
         changes += self._up_nodes()
         if api:
@@ -211,7 +213,9 @@ class LiveFabric:
         return changes
 
     def _up_nodes(self) -> list[str]:
-        """Every node's namespace, ports and container, running, with sshd answering."""
+        """Every node's namespace, ports and container, running, with sshd answering. A
+        running container is not trusted: a node whose sshd does not answer is restarted
+        (its systemd may have hung at boot), and still silent it fails `up`."""
         keys = nodes.standard_keys(self.state.dir)
         port_vlans = self.port_vlans()
         existing = nodes.containers(self.podman)
@@ -226,12 +230,22 @@ class LiveFabric:
                 nodes.start(self.podman, node)
         _parallel(bring_up, all_nodes)
         started = [n for n in all_nodes if existing.get(n.container) != "running"]
-        probes = {n.container: self._probe(n) for n in started}
-        answered = nodes.wait_for_ssh({k: v for k, v in probes.items() if v}, self.boot_timeout)
-        late = sorted(k for k, ok in answered.items() if not ok)
-        if late:
-            raise FabricError(f"sshd did not answer within {self.boot_timeout:.0f} s on: {', '.join(late)}")
-        return [f"node {n.fqdn} started" for n in started]
+        silent = self._silent(all_nodes, timeout=self.boot_timeout if started else 5.0)
+        restarted = [n for n in all_nodes if n.container in silent and n not in started]
+        if restarted:
+            nodes.restart(self.podman, [n.container for n in restarted])
+            silent = self._silent(restarted, self.boot_timeout) | (silent - {n.container for n in restarted})
+        if silent:
+            raise FabricError(f"sshd did not answer within {self.boot_timeout:.0f} s on: "
+                              f"{', '.join(sorted(silent))} (see `podman logs <node>`)")
+        return ([f"node {n.fqdn} started" for n in started]
+                + [f"node {n.fqdn} restarted (sshd did not answer)" for n in restarted])
+
+    def _silent(self, targets: list[Node], timeout: float) -> set[str]:
+        """Containers of `targets` whose sshd does not answer within `timeout`."""
+        probes = {n.container: self._probe(n) for n in targets}
+        answered = nodes.wait_for_ssh({k: v for k, v in probes.items() if v}, timeout)
+        return {k for k, ok in answered.items() if not ok}
 
     def down(self, log=print) -> None:
         """Remove every container, namespace, bridge, veth, route, rule and process of the
@@ -245,9 +259,11 @@ class LiveFabric:
         names = list(nodes.containers(self.podman))
         nodes.remove(self.podman, names)
         network.remove_all()
+        restored = host_settings.restore(self.state)
         self.state.forget_site()
         self.state.release()
-        log(f"removed {len(names)} containers, the site's network and its jobs")
+        log(f"removed {len(names)} containers, the site's network and its jobs"
+            + (f"; restored {', '.join(restored)}" if restored else ""))
 
     def status(self) -> list[NodeStatus]:
         running = nodes.containers(self.podman)

@@ -110,6 +110,11 @@ def start(podman: Podman, node: Node) -> None:
     podman.run("start", node.container)
 
 
+def restart(podman: Podman, names: list[str]) -> None:
+    if names:
+        podman.run("restart", "--time", "5", *names)
+
+
 def remove(podman: Podman, names: list[str]) -> None:
     if names:
         podman.run("rm", "--force", "--time", "0", *names)

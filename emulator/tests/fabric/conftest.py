@@ -11,6 +11,7 @@ import pytest
 from fabric_site import SITE, Site, free_port, needs_fabric, write_config
 from g5k_emulator import config as config_module
 from g5k_emulator.fabric.live import LiveFabric
+from g5k_emulator.testing import fresh_host
 
 
 class SharedSite:
@@ -37,7 +38,16 @@ class SharedSite:
 
 
 @pytest.fixture(scope="session")
-def shared_site(tmp_path_factory):
+def fresh_machine():
+    """The host as a new machine has it (no forwarding, default inotify limits, no site left
+    over), for the whole session; its own settings come back at the end."""
+    needs_fabric()
+    with fresh_host(log=lambda *_: None):
+        yield
+
+
+@pytest.fixture(scope="session")
+def shared_site(tmp_path_factory, fresh_machine):
     shared = SharedSite(tmp_path_factory.mktemp("fabric-site"))
     yield shared
     shared.down()

@@ -9,7 +9,7 @@ import pytest
 
 from fabric_site import free_port, write_config
 from g5k_emulator import config as config_module
-from g5k_emulator.fabric import network
+from g5k_emulator.fabric import host_settings, network, nodes
 from g5k_emulator.fabric.host_commands import FabricError
 from g5k_emulator.fabric.live import LiveFabric
 from g5k_emulator.fabric.podman import Podman
@@ -51,6 +51,10 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
         assert first.returncode == 0, first.stderr
         assert "node parasilo-1.rennes.grid5000.fr started" in first.stdout
         assert "bridge g5kb-rennes-4" in first.stdout and "firewall chains" in first.stdout
+        # the fresh machine's settings (fresh_machine fixture) are raised for the site
+        assert "net.ipv4.ip_forward: 0 -> 1" in first.stdout
+        assert "fs.inotify.max_user_instances: 128 -> " in first.stdout
+        assert host_settings.read("net.ipv4.ip_forward") == 1
         pids = recorded_pids(state_dir)
         assert len(pids) == 1                        # production DHCP; VLANs' start on demand
         ids = Podman(state_dir).output("ps", "-q", "--filter", f"label={LABEL}").split()
@@ -60,6 +64,14 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
         assert "4 nodes up; nothing to do" in second.stdout, second.stdout
         assert recorded_pids(state_dir) == pids
         assert Podman(state_dir).output("ps", "-q", "--filter", f"label={LABEL}").split() == ids
+
+        # a running container whose sshd is gone is not taken for a node that is up
+        node = "g5k-rennes-parasilo-1"
+        Podman(state_dir).run("exec", node, "systemctl", "stop", "ssh.service", "ssh.socket")
+        third = cli("up", "--no-api", *common)
+        assert third.returncode == 0, third.stderr
+        assert "node parasilo-1.rennes.grid5000.fr restarted (sshd did not answer)" in third.stdout
+        assert nodes.ssh_answers("172.16.97.1")
 
         status = cli("status", *common)
         assert status.returncode == 0, status.stderr
@@ -77,6 +89,10 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
     # the site's records go with it: a later `up` is a new site, not nodes out of step with jobs
     assert not (state_dir / "fabric.json").exists() and not list(state_dir.glob("emulator.sqlite3*"))
     assert not (state_dir / "overlays").exists()
+    # and the host's settings are back as the site found them
+    assert "restored net.ipv4.ip_forward = 0" in down.stdout
+    assert host_settings.read("net.ipv4.ip_forward") == 0
+    assert host_settings.read("fs.inotify.max_user_instances") == 128
 
 
 def test_down_after_an_up_that_failed_half_way_leaves_nothing(tmp_path, machine_to_myself):

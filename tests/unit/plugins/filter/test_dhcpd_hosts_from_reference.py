@@ -6,16 +6,13 @@ import os
 
 import pytest
 from ansible.errors import AnsibleFilterError
+from g5k_emulator.testing import real_reference_data
 
 from ansible_collections.g5k.testbed.plugins.filter.dhcpd_hosts_from_reference import (
     FilterModule,
     dhcpd_hosts_from_reference,
 )
 
-# Real Reference API node documents, read-only, outside the project (shape check only).
-REFERENCE_DATA = os.environ.get(
-    "G5K_REFERENCE_DATA",
-    os.path.join(os.path.dirname(os.path.realpath(__file__)), *[os.pardir] * 5, "shared", "reference-data"))
 
 
 def node(uid, adapters, kavlan):
@@ -84,9 +81,9 @@ def test_filter_is_registered_under_its_name():
     assert FilterModule().filters()["dhcpd_hosts_from_reference"] is dhcpd_hosts_from_reference
 
 
-@pytest.mark.skipif(not os.path.isdir(REFERENCE_DATA), reason="real Reference API files not on this machine")
 def test_real_reference_api_node_documents():
-    files = sorted(glob.glob(os.path.join(REFERENCE_DATA, "*__nodes__*.json")))
+    # Real Reference API node documents, read-only, outside the project (shape check only).
+    files = sorted(glob.glob(os.path.join(real_reference_data(), "*__nodes__*.json")))
     assert files
     nodes = []
     for path in files:

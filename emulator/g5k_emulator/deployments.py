@@ -93,7 +93,7 @@ def create(platform, site: str, user: str | None, body) -> str:
 
 
 def _deployable_nodes(db, site: str, user: str) -> set[str]:
-    rows = db.execute("SELECT h.value, j.types FROM holdings h JOIN jobs j ON j.uid = h.job_uid "
+    rows = db.execute("SELECT h.value, j.types FROM holdings h JOIN jobs j ON j.site = h.site AND j.uid = h.job_uid "
                       "WHERE h.kind = 'node' AND j.state = 'running' AND j.site = ? AND j.user = ?",
                       (site, user))
     return {r["value"] for r in rows if "deploy" in json.loads(r["types"])}

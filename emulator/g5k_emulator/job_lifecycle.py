@@ -24,17 +24,17 @@ ACTIVE = ("waiting", "launching", "running")
 def busy_resources(db, site: str, start: float, end: float, exclude: int | None = None) -> set:
     """(kind, value) pairs held by other non-terminal jobs over a window overlapping [start, end)."""
     rows = db.execute(
-        "SELECT h.kind, h.value FROM holdings h JOIN jobs j ON j.uid = h.job_uid "
+        "SELECT h.kind, h.value FROM holdings h JOIN jobs j ON j.site = h.site AND j.uid = h.job_uid "
         "WHERE j.site = ? AND j.state NOT IN ('terminated', 'error') AND j.scheduled_at IS NOT NULL "
         "AND j.scheduled_at < ? AND j.scheduled_at + j.walltime > ? AND j.uid != ?",
         (site, end, start, -1 if exclude is None else exclude))
     return {(r["kind"], r["value"]) for r in rows}
 
 
-def holdings(db, job_uid: int) -> dict[str, list[str]]:
+def holdings(db, site: str, job_uid: int) -> dict[str, list[str]]:
     held: dict[str, list[str]] = {"node": [], "vlan": [], "subnet": []}
-    for row in db.execute("SELECT kind, value FROM holdings WHERE job_uid = ? ORDER BY position",
-                          (job_uid,)):
+    for row in db.execute("SELECT kind, value FROM holdings WHERE site = ? AND job_uid = ? "
+                          "ORDER BY position", (site, job_uid)):
         held[row["kind"]].append(row["value"])
     return held
 
@@ -51,13 +51,14 @@ def hold(db, job_uid: int, site: str, allocation: dict[str, list[str]]) -> None:
 def add_event(db, job, kind: str, description: str, now: float) -> None:
     events = json.loads(job["events"])
     events.append({"type": kind, "description": description, "date": int(now), "to_check": "NO"})
-    db.execute("UPDATE jobs SET events = ? WHERE uid = ?", (json.dumps(events), job["uid"]))
+    db.execute("UPDATE jobs SET events = ? WHERE site = ? AND uid = ?",
+               (json.dumps(events), job["site"], job["uid"]))
 
 
 def end_job(platform, db, job, state: str, now: float, event: tuple[str, str] | None = None) -> None:
     exit_code = 0 if state == "terminated" else None
-    db.execute("UPDATE jobs SET state = ?, stopped_at = ?, exit_code = ? WHERE uid = ?",
-               (state, now, exit_code, job["uid"]))
+    db.execute("UPDATE jobs SET state = ?, stopped_at = ?, exit_code = ? WHERE site = ? AND uid = ?",
+               (state, now, exit_code, job["site"], job["uid"]))
     if event:
         add_event(db, job, *event, now)
     _reset_network(platform, db, job)
@@ -66,7 +67,7 @@ def end_job(platform, db, job, state: str, now: float, event: tuple[str, str] | 
 def _reset_network(platform, db, job) -> None:
     """Nodes of the job, and whatever sits in its VLANs, go back to DEFAULT; its DHCP servers stop."""
     site = job["site"]
-    held = holdings(db, job["uid"])
+    held = holdings(db, site, job["uid"])
     if not held["node"] and not held["vlan"]:
         return
     moves: dict[str, set[str]] = {}
@@ -134,7 +135,8 @@ def _try_to_schedule(platform, db, job, now: float) -> None:
         return
     if allocation is not None:
         hold(db, job["uid"], job["site"], allocation)
-        db.execute("UPDATE jobs SET scheduled_at = ? WHERE uid = ?", (now, job["uid"]))
+        db.execute("UPDATE jobs SET scheduled_at = ? WHERE site = ? AND uid = ?",
+                   (now, job["site"], job["uid"]))
 
 
 class Ticker:

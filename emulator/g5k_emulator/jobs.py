@@ -112,14 +112,14 @@ def submit(platform, site: str, user: str | None, body) -> int:
             could = _could_run_at(db, request, body.get("properties"), resources, site, start, walltime)
             hint = f" (This reservation could run at {format_time(could, platform.config.timezone)})" if could else ""
             raise oar_error(site, f"Reservation not valid --> KO{hint}")
-        cursor = db.execute(
-            "INSERT INTO jobs (site, user, name, project, queue, command, directory, types, properties, "
+        uid = db.execute("SELECT COALESCE(MAX(uid), 0) + 1 FROM jobs WHERE site = ?", (site,)).fetchone()[0]
+        db.execute(
+            "INSERT INTO jobs (uid, site, user, name, project, queue, command, directory, types, properties, "
             "resources, walltime, reservation, state, submitted_at, scheduled_at, events) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, '[]')",
-            (site, user, body.get("name"), body.get("project"), body["queue"], body.get("command") or "",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, '[]')",
+            (uid, site, user, body.get("name"), body.get("project"), body["queue"], body.get("command") or "",
              body.get("directory") or f"/home/{user}", json.dumps(body["types"]), body.get("properties"),
              resources_text, walltime, reservation, now, start if allocation else None))
-        uid = cursor.lastrowid
         if allocation:
             job_lifecycle.hold(db, uid, site, allocation)
     return uid  # `waiting` until the next scheduling pass, as right after oarsub
@@ -156,7 +156,7 @@ def _job_id(uid) -> int:
 
 def _with_holdings(db, row) -> dict:
     job = dict(row)
-    job["held"] = job_lifecycle.holdings(db, row["uid"])
+    job["held"] = job_lifecycle.holdings(db, row["site"], row["uid"])
     return job
 
 
@@ -195,7 +195,8 @@ def request_delete(platform, site: str, uid, user: str | None) -> int:
             raise oar_error(site, f"Deleting the job = {job_id} ...This job was already killed")
         if row["delete_requested_at"] is None:
             now = platform.now()
-            db.execute("UPDATE jobs SET delete_requested_at = ? WHERE uid = ?", (now, job_id))
+            db.execute("UPDATE jobs SET delete_requested_at = ? WHERE site = ? AND uid = ?",
+                       (now, site, job_id))
             job_lifecycle.add_event(db, row, "FRAG_JOB_REQUEST",
                                     f"User {user} requested to frag the job {job_id}", now)
             if row["state"] == "waiting":

@@ -36,7 +36,7 @@ def rights(platform, db, site: str) -> dict[str, set[str]]:
     """login -> VLAN ids of this site's catalogue the login may use now."""
     catalogue = site_vlans(platform.reference, site)
     result: dict[str, set[str]] = {}
-    rows = db.execute("SELECT j.user, j.site, h.value FROM holdings h JOIN jobs j ON j.uid = h.job_uid "
+    rows = db.execute("SELECT j.user, j.site, h.value FROM holdings h JOIN jobs j ON j.site = h.site AND j.uid = h.job_uid "
                       "WHERE h.kind = 'vlan' AND j.state = 'running'")
     for row in rows:
         vlan = row["value"]
@@ -47,7 +47,7 @@ def rights(platform, db, site: str) -> dict[str, set[str]]:
 
 
 def owned_nodes(db, site: str, login: str) -> set[str]:
-    rows = db.execute("SELECT h.value FROM holdings h JOIN jobs j ON j.uid = h.job_uid "
+    rows = db.execute("SELECT h.value FROM holdings h JOIN jobs j ON j.site = h.site AND j.uid = h.job_uid "
                       "WHERE h.kind = 'node' AND j.state = 'running' AND j.site = ? AND j.user = ?",
                       (site, login))
     return {r["value"] for r in rows}

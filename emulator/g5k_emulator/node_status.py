@@ -14,7 +14,7 @@ def nodes_status(platform, site: str, cluster: str | None = None) -> dict[str, d
     with platform.store.transaction() as db:
         rows = db.execute(
             "SELECT h.value, j.uid, j.user, j.state, j.queue, j.walltime, j.scheduled_at, j.started_at, j.types "
-            "FROM holdings h JOIN jobs j ON j.uid = h.job_uid WHERE h.kind = 'node' AND j.site = ? "
+            "FROM holdings h JOIN jobs j ON j.site = h.site AND j.uid = h.job_uid WHERE h.kind = 'node' AND j.site = ? "
             "AND j.state IN ('waiting', 'launching', 'running') ORDER BY j.scheduled_at", (site,))
         for row in rows:
             holders.setdefault(row["value"], []).append({

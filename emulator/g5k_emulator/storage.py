@@ -12,10 +12,12 @@ import threading
 from pathlib import Path
 
 DB_NAME = "emulator.sqlite3"
+SCHEMA_VERSION = 2  # 2: job ids per site
 
 SCHEMA = """
+-- Job ids are numbered per site: each site has its own OAR server.
 CREATE TABLE IF NOT EXISTS jobs (
-    uid INTEGER PRIMARY KEY AUTOINCREMENT,
+    uid INTEGER NOT NULL,
     site TEXT NOT NULL,
     user TEXT NOT NULL,
     name TEXT,
@@ -36,17 +38,20 @@ CREATE TABLE IF NOT EXISTS jobs (
     stopped_at REAL,
     delete_requested_at REAL,
     exit_code INTEGER,
-    events TEXT NOT NULL DEFAULT '[]'
+    events TEXT NOT NULL DEFAULT '[]',
+    walltime_granted INTEGER NOT NULL DEFAULT 0,   -- seconds added by walltime changes
+    walltime_pending INTEGER NOT NULL DEFAULT 0,   -- seconds asked for and not granted
+    PRIMARY KEY (site, uid)
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state);
 -- Resources a job holds over [scheduled_at, scheduled_at + walltime) while not terminal.
 CREATE TABLE IF NOT EXISTS holdings (
-    job_uid INTEGER NOT NULL REFERENCES jobs(uid),
+    job_uid INTEGER NOT NULL,
     site TEXT NOT NULL,
     kind TEXT NOT NULL,             -- node | vlan | subnet
     value TEXT NOT NULL,            -- node uid | VLAN id | /22 CIDR
     position INTEGER NOT NULL,
-    PRIMARY KEY (job_uid, kind, value)
+    PRIMARY KEY (site, job_uid, kind, value)
 );
 -- KaVLAN membership of interfaces (absent = DEFAULT, the production network).
 CREATE TABLE IF NOT EXISTS vlan_members (
@@ -89,7 +94,14 @@ class Store:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION and self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone():
+            self._db.close()
+            raise RuntimeError(f"{self.path} holds the state of an older emulator (schema {version}, "
+                               f"this one uses {SCHEMA_VERSION}): `g5k-emulator down` or remove it")
         self._db.executescript(SCHEMA)
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextlib.contextmanager
     def transaction(self):

@@ -225,3 +225,61 @@ def test_status_shows_busy_nodes_and_their_reservations(api):
         "gros-1.nancy.grid5000.fr", "gros-2.nancy.grid5000.fr"}
     assert api.get("/sites/rennes/clusters/nope/status").status_code == 404
     assert api.get("/sites/bordeaux/status").status_code == 404
+
+
+def test_job_ids_are_numbered_per_site(api):
+    """Each site has its own OAR server: rennes and nancy both count from their own first job."""
+    first = api.running_job("nodes=1")
+    second = api.running_job("nodes=1")
+    at_nancy = api.running_job("nodes=1", site="nancy")
+    assert second["uid"] == first["uid"] + 1
+    assert at_nancy["uid"] == first["uid"]  # the same number names two different jobs
+    assert api.get(f"/sites/nancy/jobs/{at_nancy['uid']}").json()["assigned_nodes"] == [
+        "gros-1.nancy.grid5000.fr"]
+    assert api.get(f"/sites/rennes/jobs/{first['uid']}").json()["assigned_nodes"] == [
+        "parasilo-1.rennes.grid5000.fr"]
+    assert api.delete(f"/sites/nancy/jobs/{at_nancy['uid']}").status_code == 202
+    api.clock.advance(api.platform.config.delete_delay)
+    assert api.get(f"/sites/rennes/jobs/{first['uid']}").json()["state"] == "running"
+
+
+def test_walltime_change_grows_until_the_next_job_and_shrinks_at_once(api):
+    job = api.running_job("nodes=1,walltime=1:00:00")
+    path = f"/sites/rennes/jobs/{job['uid']}/walltime"
+    status = api.get(path).json()
+    assert (status["walltime"], status["possible"], status["granted"]) == ("1:0:0", "UNLIMITED", "0:0:0")
+    answer = api.post(path, {"walltime": "+0:30"})
+    assert answer.status_code == 202, answer.text
+    assert api.get(f"/sites/rennes/jobs/{job['uid']}").json()["walltime"] == 5400
+    # a reservation of the same node 2 h from now limits the growth to what is free before it
+    later = api.post("/sites/rennes/jobs", {"resources": "{network_address='parasilo-1.rennes.grid5000.fr'}"
+                                                         "/nodes=1,walltime=1:00:00",
+                                            "reservation": paris(7200, api.clock)})
+    assert later.status_code == 201, later.text
+    assert api.get(path).json()["possible"] == "0:30:0"
+    assert api.post(path, {"walltime": "+2:00", "whole": True}).status_code == 202
+    assert api.get(path).json()["pending"] == "2:0:0"
+    assert api.get(f"/sites/rennes/jobs/{job['uid']}").json()["walltime"] == 5400
+    assert api.post(path, {"walltime": "+2:00"}).status_code == 202
+    status = api.get(path).json()
+    assert (status["walltime"], status["granted"], status["pending"]) == ("2:0:0", "1:0:0", "1:30:0")
+    assert api.post(path, {"walltime": "1:00:00"}).status_code == 202
+    assert api.get(f"/sites/rennes/jobs/{job['uid']}").json()["walltime"] == 3600
+
+
+def test_walltime_change_refusals(api):
+    job = api.running_job("nodes=1,walltime=1:00:00")
+    path = f"/sites/rennes/jobs/{job['uid']}/walltime"
+    assert api.post(path, {"walltime": "+1:00"}, user=ASMITH).status_code == 403
+    assert api.post(path, {"walltime": "+1:00"}, user=None).status_code == 403
+    bad = api.post(path, {"walltime": "+1h"})
+    assert bad.status_code == 400 and "expected [+|-]hours[:minutes[:seconds]]" in bad.text
+    assert api.post(path, {}).status_code == 400
+    api.clock.advance(600)
+    too_short = api.post(path, {"walltime": "0:05"})
+    assert too_short.status_code == 400 and "not after the time already run" in too_short.text
+    assert api.get("/sites/rennes/jobs/999/walltime").status_code == 404
+    api.running_job("nodes=3")
+    waiting = api.submit("nodes=1").json()
+    refused = api.post(f"/sites/rennes/jobs/{waiting['uid']}/walltime", {"walltime": "+1:00"})
+    assert refused.status_code == 400 and "not running" in refused.text

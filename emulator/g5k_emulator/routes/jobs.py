@@ -1,9 +1,9 @@
-"""OAR jobs: GET/POST /sites/{s}/jobs, GET/DELETE /sites/{s}/jobs/{id}."""
+"""OAR jobs: GET/POST /sites/{s}/jobs, GET/DELETE /sites/{s}/jobs/{id}, GET/POST .../walltime."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from .. import jobs
+from .. import jobs, walltime_change
 from ..auth import require_user
 from ..http_responses import absolute, json_body, paginated, render, self_and_parent
 
@@ -58,3 +58,20 @@ def delete_job(request: Request, site: str, uid: str):
             f"The job(s) [ {job_id} ] will be deleted in a near future.")
     return Response(status_code=202, headers={
         "Location": absolute(request, f"/sites/{site}/jobs/{job_id}"), "X-Oar-Info": info})
+
+
+@router.get("/sites/{site}/jobs/{uid}/walltime")
+def get_walltime(request: Request, site: str, uid: str):
+    platform = _platform(request, site)
+    path = f"/sites/{site}/jobs/{uid}/walltime"
+    return render(request, {**walltime_change.status(platform, site, uid),
+                            "links": self_and_parent(request, path, f"/sites/{site}/jobs/{uid}")})
+
+
+@router.post("/sites/{site}/jobs/{uid}/walltime")
+async def change_walltime(request: Request, site: str, uid: str):
+    platform = _platform(request, site)
+    answer = walltime_change.request(platform, site, uid, require_user(request), await json_body(request))
+    path = f"/sites/{site}/jobs/{uid}/walltime"
+    return render(request, {**answer, "links": self_and_parent(request, path, f"/sites/{site}/jobs/{uid}")},
+                  status=202)

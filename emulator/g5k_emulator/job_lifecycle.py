@@ -65,7 +65,8 @@ def end_job(platform, db, job, state: str, now: float, event: tuple[str, str] | 
 
 
 def _reset_network(platform, db, job) -> None:
-    """Nodes of the job, and whatever sits in its VLANs, go back to DEFAULT; its DHCP servers stop."""
+    """Nodes of the job, and whatever sits in its VLANs, go back to DEFAULT; the DHCP servers
+    of its VLANs that the user stopped run again."""
     site = job["site"]
     held = holdings(db, site, job["uid"])
     if not held["node"] and not held["vlan"]:
@@ -80,10 +81,10 @@ def _reset_network(platform, db, job) -> None:
         query = "SELECT site, interface FROM vlan_members WHERE vlan = ?" + ("" if is_global else " AND site = ?")
         for row in db.execute(query, (vlan,) if is_global else (vlan, site)):
             moves.setdefault(row["site"], set()).add(row["interface"])
-        for row in db.execute("SELECT site FROM dhcpd WHERE vlan = ? AND running = 1", (vlan,)):
+        for row in db.execute("SELECT site FROM dhcpd WHERE vlan = ? AND running = 0", (vlan,)):
             if is_global or row["site"] == site:
-                _try(platform.fabric.set_dhcp, row["site"], vlan, False)
-                db.execute("UPDATE dhcpd SET running = 0 WHERE site = ? AND vlan = ?", (row["site"], vlan))
+                _try(platform.fabric.set_dhcp, row["site"], vlan, True)
+                db.execute("DELETE FROM dhcpd WHERE site = ? AND vlan = ?", (row["site"], vlan))
     for member_site, interfaces in moves.items():
         _try(platform.fabric.set_vlan, member_site, sorted(interfaces), DEFAULT)
         db.executemany("DELETE FROM vlan_members WHERE site = ? AND interface = ?",

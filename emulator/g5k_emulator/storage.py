@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS vlan_members (
     vlan TEXT NOT NULL,
     PRIMARY KEY (site, interface)
 );
+-- DHCP switches users made (absent = running, the platform's default).
 CREATE TABLE IF NOT EXISTS dhcpd (
     site TEXT NOT NULL,
     vlan TEXT NOT NULL,

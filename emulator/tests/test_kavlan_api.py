@@ -157,15 +157,17 @@ def test_fabric_failure_is_an_error_and_changes_nothing(api):
     assert api.put(f"/sites/rennes/vlans/{vlan}/dhcpd", {"action": "start"}).status_code == 500
 
 
-def test_job_end_puts_nodes_back_in_default_and_stops_dhcp(api):
-    job = api.running_job("nodes=2+{type='kavlan'}/vlan=1,walltime=0:05:00")
-    vlan = job["resources_by_type"]["vlans"][0]
+def test_job_end_puts_nodes_back_in_default_and_restarts_the_dhcp_the_user_stopped(api):
+    job = api.running_job("nodes=2+{type='kavlan'}/vlan=2,walltime=0:05:00")
+    vlan, other = job["resources_by_type"]["vlans"]
     api.post(f"/sites/rennes/vlans/{vlan}/nodes", job["assigned_nodes"])
-    api.put(f"/sites/rennes/vlans/{vlan}/dhcpd", {"action": "start"})
+    api.put(f"/sites/rennes/vlans/{vlan}/dhcpd", {"action": "stop"})   # kavlan -d: their own DHCP
     api.clock.advance(300)
     assert api.get(f"/sites/rennes/jobs/{job['uid']}").json()["state"] == "terminated"
     assert api.get(f"/sites/rennes/vlans/{vlan}/nodes").json()["items"] == []
-    assert ("set_dhcp", "rennes", vlan, False) in api.fabric.calls
+    assert api.fabric.calls[-2:] == [("set_dhcp", "rennes", vlan, True),   # the platform's default
+                                     ("set_vlan", "rennes", sorted(job["assigned_nodes"]), "DEFAULT")]
+    assert ("set_dhcp", "rennes", other, True) not in api.fabric.calls  # never stopped: untouched
     assert ("set_vlan", "rennes", sorted(job["assigned_nodes"]), "DEFAULT") in api.fabric.calls
 
 

@@ -29,22 +29,24 @@ def _members(topology: Topology, vlan: Vlan):
             yield port, port.addresses[vlan.id]
 
 
+def names(topology: Topology, vlan: Vlan):
+    """(port, address, host name) of every port with an address in `vlan`."""
+    return [(port, ip, port.dhcp_hostname(vlan.id)) for port, ip in _members(topology, vlan)]
+
+
 def dhcp_hosts(topology: Topology, vlan: Vlan) -> str:
     return "".join(f"{port.mac},{ip},{port.dhcp_hostname(vlan.id)}\n"
                    for port, ip in _members(topology, vlan))
 
 
 def dns_records(topology: Topology, vlan: Vlan, mirror: dict[str, list[str]]) -> str:
-    """Names this VLAN's resolver answers: nodes of the site in every VLAN the client can
-    reach (production and routed ones, or just this local VLAN), gateways, the mirror."""
+    """Names this VLAN's resolver answers: a routed resolver (the site's DNS) every node name
+    in every VLAN, local ones included, as the platform's DNS does; a local VLAN's resolver,
+    which nothing outside reaches, its own VLAN's; gateways; the mirror."""
     lines = []
-    visible = [v for v in topology.vlans.values()
-               if (v.routed if vlan.routed else v == vlan)]
+    visible = topology.vlans.values() if vlan.routed else [vlan]
     for seen in visible:
-        for port, ip in _members(topology, seen):
-            name = port.dhcp_hostname(seen.id)
-            domain = f"{port.site}.grid5000.fr"
-            lines.append(f"{ip} {name}.{domain} {name}")
+        lines += [f"{ip} {name}.{port.site}.grid5000.fr {name}" for port, ip, name in names(topology, seen)]
     for (site, vid), gateway in topology.gateways.items():
         if site == vlan.site and (vlan.routed or vid == vlan.id):
             leg = gateway.static["eth0" if vlan.routed else "eth1"][1].split("/")[0]

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from .. import config as config_module
-from . import api_process, dhcp, host_settings, image, network, nodes, prerequisites
+from . import api_process, dhcp, host_names, host_settings, image, network, nodes, prerequisites
 from .host_commands import FabricError
 from .podman import Podman
 from .state import FabricState
@@ -112,21 +112,21 @@ class LiveFabric:
             self.state.save(data)
 
     def set_dhcp(self, site: str, vlan: str, running: bool) -> None:
-        """A VLAN's DHCP is off until started (the tutorials run `kavlan -e` before deploying);
-        production's is always on."""
+        """A VLAN's DHCP is on until a user stops it (`kavlan -d`, to run their own), as on
+        today's platform; production's is always on."""
         target = self.topology.vlan(site, vlan)
         if target.id == DEFAULT:
             raise ValueError("the production network's DHCP is always on")
         with self._lock, self.state.locked():
             data = self.state.load()
-            on = set(data["dhcp_on"])
+            off = set(data["dhcp_off"])
             if running:
                 dhcp.start(self.topology, target, self.state, data.get("mirror", {}))
-                on.add(target.key)
+                off.discard(target.key)
             else:
                 dhcp.stop(target, self.state)
-                on.discard(target.key)
-            data["dhcp_on"] = sorted(on)
+                off.add(target.key)
+            data["dhcp_off"] = sorted(off)
             self.state.save(data)
 
     def dhcp_running(self, site: str, vlan: str) -> bool:
@@ -178,6 +178,8 @@ class LiveFabric:
         changes += host_settings.apply(self.state,
                                        host_settings.wanted(len(self.topology.all_nodes())))
         changes += self._up_host_network()
+        if host_names.write(self.topology):
+            changes.append(f"node names in {host_names.HOSTS}")
         changes += self._up_nodes()
         if api:
             path = Path(config_path) if config_path else config_module.DEFAULT_CONFIG
@@ -207,8 +209,7 @@ class LiveFabric:
             if network.ensure_firewall(uplink, [str(v.network) for v in vlans if v.routed],
                                        [ip for ips in data["mirror"].values() for ip in ips]):
                 changes.append("firewall chains")
-            changes += [f"DHCP of {v.key}" for v in vlans
-                        if (v.id == DEFAULT or v.key in data["dhcp_on"])
+            changes += [f"DHCP of {v.key}" for v in vlans if v.key not in data["dhcp_off"]
                         and dhcp.start(self.topology, v, self.state, data["mirror"])]
         return changes
 
@@ -259,6 +260,7 @@ class LiveFabric:
         names = list(nodes.containers(self.podman))
         nodes.remove(self.podman, names)
         network.remove_all()
+        host_names.remove()
         restored = host_settings.restore(self.state)
         self.state.forget_site()
         self.state.release()

@@ -1,5 +1,5 @@
 """What the fabric records in its state directory: PIDs it started, each port's VLAN and which
-VLANs' DHCP servers were started.
+VLANs' DHCP servers users stopped.
 
 `down` reads it to remove exactly what `up` made; a restarted `up` rewires ports as recorded,
 so the wire keeps matching the API's database (which records the same moves).
@@ -43,7 +43,7 @@ class FabricState:
     def load(self) -> dict:
         if self.file.exists():
             return json.loads(self.file.read_text())
-        return {"ports": {}, "dhcp_on": []}
+        return {"ports": {}, "dhcp_off": []}
 
     def save(self, data: dict) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)

@@ -73,7 +73,7 @@ def back_to_production(site):
     site.move(range(1, 5), "DEFAULT")
     site.renew(1, 2, 3, 4)
     for vlan in ("1", "4", "5", "6"):
-        site.fabric.set_dhcp(SITE, vlan, False)
+        site.fabric.set_dhcp(SITE, vlan, True)
 
 
 @pytest.fixture

@@ -56,7 +56,9 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
         assert "fs.inotify.max_user_instances: 128 -> " in first.stdout
         assert host_settings.read("net.ipv4.ip_forward") == 1
         pids = recorded_pids(state_dir)
-        assert len(pids) == 1                        # production DHCP; VLANs' start on demand
+        # one DHCP server per VLAN, all running: a VLAN's DHCP is on until a user stops it
+        vlans = LiveFabric(config_module.load(config_path), state_dir).topology.vlans
+        assert len(pids) == len(vlans) and "DHCP of rennes-4" in first.stdout
         ids = Podman(state_dir).output("ps", "-q", "--filter", f"label={LABEL}").split()
 
         second = cli("up", "--no-api", *common)

@@ -34,7 +34,7 @@ def test_our_process_is_stopped_by_its_recorded_pid(tmp_path):
 
 def test_membership_survives_in_the_state_file(tmp_path):
     state = FabricState(tmp_path / "state")
-    assert state.load() == {"ports": {}, "dhcp_on": []}
+    assert state.load() == {"ports": {}, "dhcp_off": []}
     with state.locked():
-        state.save({"ports": {"parasilo-1.rennes.grid5000.fr": "rennes/4"}, "dhcp_on": ["rennes-4"]})
+        state.save({"ports": {"parasilo-1.rennes.grid5000.fr": "rennes/4"}, "dhcp_off": ["rennes-4"]})
     assert FabricState(tmp_path / "state").load()["ports"] == {"parasilo-1.rennes.grid5000.fr": "rennes/4"}

@@ -5,7 +5,7 @@ import pytest
 
 from g5k_emulator import config as config_module
 from g5k_emulator.addressing import KNOWN_SITES
-from g5k_emulator.fabric import dhcp, prerequisites
+from g5k_emulator.fabric import dhcp, host_names, prerequisites
 from g5k_emulator.fabric.host_commands import FabricError
 from g5k_emulator.fabric.live import LiveFabric
 from g5k_emulator.fabric.topology import load
@@ -76,6 +76,28 @@ def test_local_vlan_resolver_knows_only_its_vlan_and_no_mirror(default_site):
     assert "parasilo-1.rennes.grid5000.fr" not in local
     routed = dhcp.dns_records(default_site, default_site.vlan("rennes", "DEFAULT"), mirror)
     assert "203.0.113.80 mirror.example" in routed and "172.16.97.1 parasilo-1.rennes.grid5000.fr" in routed
+    # the site's DNS names every node in every VLAN, local ones too, as the platform's does
+    assert "192.168.193.1 parasilo-1-kavlan-1.rennes.grid5000.fr" in routed
+    assert "172.16.111.101 kavlan-1.rennes.grid5000.fr" in routed
+
+
+def test_host_names_block_is_added_once_and_removed_to_the_byte(default_site, tmp_path):
+    hosts = tmp_path / "hosts"
+    original = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n"
+    hosts.write_text(original)
+    assert host_names.write(default_site, hosts) and not host_names.write(default_site, hosts)
+    text = hosts.read_text()
+    assert text.startswith(original)
+    lines = text.splitlines()
+    for line in ("172.16.97.1\tparasilo-1.rennes.grid5000.fr", "10.24.1.1\tparasilo-1-kavlan-4.rennes.grid5000.fr",
+                 "172.16.97.1\tparasilo-1.rennes.grid5000.fr", "192.168.193.1\tparasilo-1-kavlan-1.rennes.grid5000.fr",
+                 "172.16.111.101\tkavlan-1.rennes.grid5000.fr"):
+        assert line in lines
+    assert any(line.endswith("\tparasilo-1-eth1.rennes.grid5000.fr") for line in lines)
+    assert any(line.endswith("\tgros-1-kavlan-16.nancy.grid5000.fr") for line in lines)
+    hosts.write_text(text + "10.0.0.1\tadded-by-the-user\n")     # lines after the block stay
+    assert host_names.remove(hosts) and not host_names.remove(hosts)
+    assert hosts.read_text() == original + "10.0.0.1\tadded-by-the-user\n"
 
 
 def test_missing_programs_are_named_with_their_debian_packages(monkeypatch):

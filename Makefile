@@ -23,7 +23,7 @@ export CONTAINERS_CONF := $(BUILD)/containers.conf
 SUITES := test-units test-emulator test-integration test-roles test-sanity test-lint
 
 .PHONY: help deps system-deps venv collection podman-conf node-image ansible-test-bootstrap demo test \
-	$(SUITES) clean
+	$(SUITES) bench clean
 
 help:
 	@echo "make demo    bring up the emulated Grid'5000 site and run a tutorial playbook against it"
@@ -109,6 +109,11 @@ ansible-test-bootstrap: venv
 
 test-lint: collection
 	$(BIN)/ansible-lint
+
+# Scale benchmarks (issue 13): JSON + markdown per benchmark under benchmarks/results/ (see
+# docs/performance.md). Those needing the emulated site's fabric run with BENCH_ARGS=--fabric.
+bench: venv collection
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -15,6 +15,7 @@ from .faults import API_PREFIXES, FaultInjection
 from .job_lifecycle import Ticker
 from .routes import control, jobs, kavlan, reference, status
 from .routes import deployments as deployment_routes
+from .routes import environments as environment_routes
 
 WORKER_JOIN_TIMEOUT = 5.0
 
@@ -58,7 +59,8 @@ def create_app(platform, ticker_interval: float = 0.2) -> FaultInjection:
         return _plain(exc.status_code, texts.get(exc.status_code, str(exc.detail)), exc.headers)
 
     for prefix in API_PREFIXES:
-        for router in (reference.router, jobs.router, kavlan.router, deployment_routes.router, status.router):
+        for router in (reference.router, jobs.router, kavlan.router, deployment_routes.router,
+                       environment_routes.router, status.router):
             app.include_router(router, prefix=prefix, dependencies=[Depends(_check_credentials)])
     app.include_router(control.router, prefix="/_emulator")
     return FaultInjection(app, platform)

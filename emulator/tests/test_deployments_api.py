@@ -6,6 +6,8 @@ import time
 
 from api_client import ASMITH
 
+from g5k_emulator import environments
+
 DEPLOYMENT_KEYS = {"created_at", "disable_bootloader_install", "disable_disk_partitioning", "environment",
                    "ignore_nodes_deploying", "links", "nodes", "site_uid", "status", "uid", "updated_at",
                    "user_uid"}
@@ -133,3 +135,22 @@ def test_without_vlan_a_node_is_deployed_in_the_vlan_it_is_in(api):
     deploys = [c for c in api.fabric.calls if c[0] == "deploy"]
     assert ("deploy", "rennes", [moved], "debian12-min", "ssh-ed25519 AAAA test", vlan) in deploys
     assert ("deploy", "rennes", [stayed], "debian12-min", "ssh-ed25519 AAAA test", None) in deploys
+
+
+def test_environments_are_listed_as_kaenv3_does_and_filtered_by_name(api):
+    listing = api.get("/sites/rennes/environments").json()
+    names = {env["name"] for env in listing["items"]}
+    assert {"debian12-min", "debian12-nfs", "debian12-std"} <= names and listing["total"] == len(names)
+    env = next(e for e in listing["items"] if e["name"] == "debian12-nfs")
+    assert {"uid", "name", "alias", "version", "arch", "user", "visibility", "description", "links"} <= set(env)
+    assert env["arch"] == "x86_64" and env["visibility"] == "public" and isinstance(env["version"], int)
+    by_alias = api.get("/sites/rennes/environments", params={"name": "debian12-x64-nfs"}).json()["items"]
+    assert [e["name"] for e in by_alias] == ["debian12-nfs"]
+    assert api.get("/sites/rennes/environments", params={"name": "debian13-nope"}).json()["items"] == []
+    one = api.get(f"/sites/rennes/environments/{env['uid']}")
+    assert one.status_code == 200 and one.json()["name"] == "debian12-nfs"
+    assert api.get("/sites/rennes/environments/nope").status_code == 404
+    assert api.get("/sites/rennes/environments", params={"latest_only": "maybe"}).status_code == 400
+    assert api.get("/sites/bordeaux/environments").status_code == 404   # a Slurm site has no Kadeploy
+    # every listed name is one POST /deployments accepts
+    assert all(environments.check(name) == name for name in names)

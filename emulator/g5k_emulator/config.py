@@ -38,6 +38,7 @@ class SiteConfig:
 class User:
     login: str
     password: str
+    ssh_keys: tuple[str, ...] = ()   # public keys: the user's ~/.ssh/authorized_keys on the nodes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,8 +116,14 @@ def parse(raw: dict, base_dir: str | Path | None = None) -> Config:
     api = raw.get("api", {}) or {}
     users = []
     for i, u in enumerate(raw.get("users", []) or []):
-        users.append(User(login=_require(u, "login", str, f"users[{i}]"),
-                          password=_require(u, "password", str, f"users[{i}]")))
+        where = f"users[{i}]"
+        keys = list(u.get("ssh_keys") or [])
+        files = u.get("ssh_key_files") or []
+        if not all(isinstance(k, str) for k in keys) or not all(isinstance(f, str) for f in files):
+            raise ConfigError(f"{where}: ssh_keys and ssh_key_files are lists of strings")
+        keys += [k for f in files for k in _read_keys(Path(base_dir or ".") / Path(f).expanduser(), where)]
+        users.append(User(login=_require(u, "login", str, where), password=_require(u, "password", str, where),
+                          ssh_keys=tuple(keys)))
     sites_raw = _require(raw, "sites", dict, "config")
     sites = tuple(_parse_site(uid, sraw) for uid, sraw in sites_raw.items())
     try:
@@ -184,8 +191,22 @@ def faults_from_mapping(raw: dict, base: Faults | None = None) -> Faults:
     return Faults(**values)
 
 
+def _read_keys(path: Path, where: str) -> list[str]:
+    """Public keys in a `.pub` or authorized_keys file (one per line, comments ignored)."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read SSH key file {path}: {exc.strerror}") from exc
+    keys = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not keys:
+        raise ConfigError(f"{where}: {path} holds no public key")
+    return keys
+
+
 def read_users_file(path: Path) -> list[User]:
-    """A users file: one `login:password` per line; blank lines and `#` comments ignored."""
+    """A users file: one `login:password[:public key file]` per line (the key file's keys go into
+    the user's authorized_keys on the nodes, relative to the users file); blank lines and `#`
+    comments ignored."""
     try:
         text = path.read_text()
     except OSError as exc:
@@ -195,10 +216,12 @@ def read_users_file(path: Path) -> list[User]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        login, sep, password = line.partition(":")
+        login, sep, rest = line.partition(":")
+        password, _, key_file = rest.partition(":")
         if not sep or not login or not password:
-            raise ConfigError(f"users_file {path}:{number}: expected login:password")
-        users.append(User(login=login, password=password))
+            raise ConfigError(f"users_file {path}:{number}: expected login:password[:key file]")
+        keys = _read_keys(path.parent / Path(key_file).expanduser(), f"users_file {path}:{number}") if key_file else []
+        users.append(User(login=login, password=password, ssh_keys=tuple(keys)))
     return users
 
 

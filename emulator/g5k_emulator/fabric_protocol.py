@@ -17,6 +17,10 @@ class Fabric(Protocol):
     def set_dhcp(self, site: str, vlan: str, running: bool) -> None:
         """Start or stop the DHCP server of a VLAN."""
 
+    def set_access(self, site: str, hosts: dict[str, list[str]]) -> None:
+        """Who may log in with their own account (and use sudo-g5k) on each host (node uid or
+        `kavlan-<N>` gateway): root and these users; the users of the jobs running there."""
+
     def deploy(self, site: str, nodes: list[str], environment: str, key: str | None,
                vlan: str | None, delay: float) -> dict[str, bool]:
         """Recreate `nodes` (FQDNs) from `environment` with `key` for root, attached to
@@ -31,6 +35,9 @@ class NoFabric:
         return None
 
     def set_dhcp(self, site: str, vlan: str, running: bool) -> None:
+        return None
+
+    def set_access(self, site: str, hosts: dict[str, list[str]]) -> None:
         return None
 
     def deploy(self, site: str, nodes: list[str], environment: str, key: str | None,

@@ -2,8 +2,11 @@
 
 `advance(platform)` applies every transition due at the platform's current time; a background
 ticker calls it a few times a second and every API handler calls it before answering, so
-what a client reads is always up to date. Ending a job releases its resources and, as OAR's
-epilogue does, puts its nodes and the members of its VLANs back into the production VLAN.
+what a client reads is always up to date. A job that starts running opens its nodes to its
+user (their account and sudo-g5k, unless it is a deploy job) and the gateways of its local
+VLANs. Ending a job releases its resources and, as OAR's epilogue does, closes those doors,
+puts its nodes and the members of its VLANs back into the production VLAN, and redeploys the
+nodes of a deploy job with the standard environment (they are not allocated until then).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import logging
 import threading
 
 from .allocation import Unsatisfiable, allocate
+from .environments import STANDARD
 from .resource_request import ResourceError, parse
 from .vlan_catalogue import DEFAULT, global_vlan_owner
 
@@ -28,7 +32,8 @@ def busy_resources(db, site: str, start: float, end: float, exclude: int | None 
         "WHERE j.site = ? AND j.state NOT IN ('terminated', 'error') AND j.scheduled_at IS NOT NULL "
         "AND j.scheduled_at < ? AND j.scheduled_at + j.walltime > ? AND j.uid != ?",
         (site, end, start, -1 if exclude is None else exclude))
-    return {(r["kind"], r["value"]) for r in rows}
+    returning = db.execute("SELECT node FROM returning_nodes WHERE site = ?", (site,))
+    return {(r["kind"], r["value"]) for r in rows} | {("node", r["node"]) for r in returning}
 
 
 def holdings(db, site: str, job_uid: int) -> dict[str, list[str]]:
@@ -62,6 +67,9 @@ def end_job(platform, db, job, state: str, now: float, event: tuple[str, str] | 
     if event:
         add_event(db, job, *event, now)
     _reset_network(platform, db, job)
+    _set_access(platform, db, job)
+    if "deploy" in json.loads(job["types"]):
+        _return_to_standard(platform, db, job)
 
 
 def _reset_network(platform, db, job) -> None:
@@ -89,6 +97,53 @@ def _reset_network(platform, db, job) -> None:
         _try(platform.fabric.set_vlan, member_site, sorted(interfaces), DEFAULT)
         db.executemany("DELETE FROM vlan_members WHERE site = ? AND interface = ?",
                        [(member_site, i) for i in interfaces])
+
+
+def _access_hosts(platform, site: str, held: dict) -> list[str]:
+    """The hosts a job opens to its user: its nodes and its local VLANs' gateways."""
+    gateways = [f"kavlan-{vlan}" for vlan in held["vlan"]
+                if f"kavlan-{vlan}" in platform.reference.servers.get(site, {})]
+    return [*held["node"], *gateways]
+
+
+def _set_access(platform, db, job) -> None:
+    """Write who may log in on the job's hosts, from every job running now (a node may be
+    shared by several non-deploy jobs of different users)."""
+    site = job["site"]
+    hosts = _access_hosts(platform, site, holdings(db, site, job["uid"]))
+    if not hosts:
+        return
+    allowed: dict[str, set[str]] = {host: set() for host in hosts}
+    for running in db.execute("SELECT * FROM jobs WHERE site = ? AND state = 'running'", (site,)).fetchall():
+        held = holdings(db, site, running["uid"])
+        opened = _access_hosts(platform, site, held)
+        if "deploy" in json.loads(running["types"]):
+            opened = [h for h in opened if h not in held["node"]]   # root only after kadeploy
+        for host in opened:
+            if host in allowed:
+                allowed[host].add(running["user"])
+    _try(platform.fabric.set_access, site, {host: sorted(users) for host, users in allowed.items()})
+
+
+def _return_to_standard(platform, db, job) -> None:
+    """Redeploy the nodes of an ended deploy job with the standard environment, in production,
+    with the platform's keys only; they stay out of allocation until that is done."""
+    site = job["site"]
+    nodes = holdings(db, site, job["uid"])["node"]
+    if not nodes:
+        return
+    db.executemany("INSERT OR IGNORE INTO returning_nodes (site, node) VALUES (?, ?)",
+                   [(site, node) for node in nodes])
+
+    def redeploy():
+        fqdns = [platform.node_fqdn(site, node) for node in nodes]
+        _try(platform.fabric.deploy, site, fqdns, STANDARD, None, DEFAULT, 0.0)
+        with platform.store.transaction() as db_after:
+            db_after.executemany("DELETE FROM returning_nodes WHERE site = ? AND node = ?",
+                                 [(site, node) for node in nodes])
+    worker = threading.Thread(target=redeploy, name=f"standard-{site}-{job['uid']}", daemon=True)
+    platform.workers.append(worker)
+    worker.start()
 
 
 def _try(call, *args) -> None:
@@ -124,6 +179,8 @@ def advance(platform) -> None:
         # a job launched and due to run within the same tick (launch_delay 0) runs at once
         db.execute("UPDATE jobs SET state = 'running', started_at = ? WHERE state = 'launching' "
                    "AND launched_at <= ? AND delete_requested_at IS NULL", (now, now - config.launch_delay))
+        for job in db.execute("SELECT * FROM jobs WHERE state = 'running' AND started_at = ?", (now,)).fetchall():
+            _set_access(platform, db, job)
 
 
 def _try_to_schedule(platform, db, job, now: float) -> None:

@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS vlan_members (
     vlan TEXT NOT NULL,
     PRIMARY KEY (site, interface)
 );
+-- Nodes of an ended deploy job being redeployed with the standard environment (not allocatable).
+CREATE TABLE IF NOT EXISTS returning_nodes (
+    site TEXT NOT NULL,
+    node TEXT NOT NULL,
+    PRIMARY KEY (site, node)
+);
 -- DHCP switches users made (absent = running, the platform's default).
 CREATE TABLE IF NOT EXISTS dhcpd (
     site TEXT NOT NULL,

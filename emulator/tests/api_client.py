@@ -47,6 +47,9 @@ class RecordingFabric:
     def set_dhcp(self, site, vlan, running):
         self._record("set_dhcp", site, vlan, running)
 
+    def set_access(self, site, hosts):
+        self._record("set_access", site, dict(hosts))
+
     def deploy(self, site, nodes, environment, key, vlan, delay):
         self._record("deploy", site, list(nodes), environment, key, vlan)
         time.sleep(delay)

@@ -165,8 +165,8 @@ def test_job_end_puts_nodes_back_in_default_and_restarts_the_dhcp_the_user_stopp
     api.clock.advance(300)
     assert api.get(f"/sites/rennes/jobs/{job['uid']}").json()["state"] == "terminated"
     assert api.get(f"/sites/rennes/vlans/{vlan}/nodes").json()["items"] == []
-    assert api.fabric.calls[-2:] == [("set_dhcp", "rennes", vlan, True),   # the platform's default
-                                     ("set_vlan", "rennes", sorted(job["assigned_nodes"]), "DEFAULT")]
+    assert api.fabric.calls[-3:-1] == [("set_dhcp", "rennes", vlan, True),   # the platform's default
+                                       ("set_vlan", "rennes", sorted(job["assigned_nodes"]), "DEFAULT")]
     assert ("set_dhcp", "rennes", other, True) not in api.fabric.calls  # never stopped: untouched
     assert ("set_vlan", "rennes", sorted(job["assigned_nodes"]), "DEFAULT") in api.fabric.calls
 
@@ -184,3 +184,27 @@ def test_kavlan_is_refused_on_the_slurm_site(api):
     answer = api.get("/sites/bordeaux/vlans")
     assert answer.status_code == 404 and "slurm" in answer.text and "KaVLAN" in answer.text
     assert api.post("/sites/bordeaux/vlans/4/nodes", ["bordemer-1.bordeaux.grid5000.fr"]).status_code == 404
+
+
+def test_a_running_job_opens_its_nodes_and_local_vlan_gateway_to_its_user_until_it_ends(api):
+    job = api.running_job("nodes=1+{type='kavlan-local'}/vlan=1,walltime=0:05:00")
+    node = job["assigned_nodes"][0].split(".")[0]
+    gateway = f"kavlan-{job['resources_by_type']['vlans'][0]}"
+    assert ("set_access", "rennes", {node: ["jdoe"], gateway: ["jdoe"]}) in api.fabric.calls
+    deploy = api.running_job("nodes=1", user=ASMITH, types=["deploy"])
+    other = deploy["assigned_nodes"][0].split(".")[0]
+    assert ("set_access", "rennes", {other: []}) in api.fabric.calls     # root only: kadeploy's key
+    api.clock.advance(300)
+    assert api.get(f"/sites/rennes/jobs/{job['uid']}").json()["state"] == "terminated"
+    assert api.fabric.calls[-1] == ("set_access", "rennes", {node: [], gateway: []})
+
+
+def test_the_nodes_of_an_ended_deploy_job_return_to_the_standard_environment_before_reuse(api):
+    job = api.running_job("nodes=4,walltime=0:05:00", types=["deploy"])
+    assert api.delete(f"/sites/rennes/jobs/{job['uid']}").status_code == 202
+    api.clock.advance(api.platform.config.delete_delay)
+    assert api.get(f"/sites/rennes/jobs/{job['uid']}").json()["state"] == "terminated"
+    for worker in api.platform.workers:
+        worker.join(10)
+    assert ("deploy", "rennes", sorted(job["assigned_nodes"]), "debian12-std", None, "DEFAULT") in api.fabric.calls
+    assert api.running_job("nodes=4")["assigned_nodes"] == job["assigned_nodes"]   # free again

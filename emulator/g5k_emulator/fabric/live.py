@@ -14,7 +14,8 @@ import urllib.request
 from pathlib import Path
 
 from .. import config as config_module
-from . import api_process, dhcp, host_names, host_settings, image, network, nodes, prerequisites
+from .. import environments
+from . import accounts, api_process, dhcp, host_names, host_settings, image, network, nodes, prerequisites
 from .host_commands import FabricError
 from .podman import Podman
 from .state import FabricState
@@ -41,6 +42,7 @@ class LiveFabric:
         self.podman = Podman(self.state.dir)
         self.boot_timeout = boot_timeout
         self._lock = threading.RLock()
+        self._account_base: dict[str, str] | None = None
 
     # Membership ----------------------------------------------------------------------
     def _vlan_by_key(self, key: str) -> Vlan:
@@ -73,14 +75,30 @@ class LiveFabric:
             return address, None
         return address, self.topology.gateways[(vlan.site, vlan.id)].netns
 
-    def _create(self, node: Node, image_name: str, keys: str, boot: bool = True) -> None:
-        """A fresh container for the node. Its host name is the DHCP name of its primary NIC's
-        VLAN at boot (parasilo-1-kavlan-4), as on the real nodes."""
+    def _create(self, node: Node, environment: str, keys: str, boot: bool = True) -> None:
+        """A fresh container for the node, root only (no job yet). Its host name is the DHCP
+        name of its primary NIC's VLAN at boot (parasilo-1-kavlan-4), as on the real nodes; an
+        environment with accounts (the standard one, -nfs, -big) knows the users and mounts
+        the site's home."""
+        env = environments.find(environment)
         vlan = self.port_vlans()[node.primary.name]
         hostname = node.uid if node.gateway_of else node.primary.dhcp_hostname(vlan.id)
+        extra = accounts.access_files([])
+        home = None
+        if env.accounts:
+            extra.update(accounts.account_files(self._image_accounts(), self.config.users))
+            home = accounts.homes(self.state.dir, node.site)
         overlay = nodes.write_overlay(node, self.topology, keys, hostname,
-                                      self.state.dir / "overlays" / node.container)
-        nodes.create(self.podman, node, image_name, overlay, hostname, self.state.dir, boot=boot)
+                                      self.state.dir / "overlays" / node.container, env.release, extra)
+        nodes.create(self.podman, node, image.image_for(environment), overlay, hostname,
+                     self.state.dir, home, boot=boot)
+
+    def _image_accounts(self) -> dict[str, str]:
+        """The node image's own account files, read once."""
+        with self._lock:
+            if self._account_base is None:
+                self._account_base = accounts.image_account_base(self.podman, image.NODE_IMAGE)
+            return self._account_base
 
     def _check_move(self, port_name: str, vlan: Vlan) -> None:
         """Refuse a move the switch could not make, before anything moves."""
@@ -129,6 +147,20 @@ class LiveFabric:
             data["dhcp_off"] = sorted(off)
             self.state.save(data)
 
+    def set_access(self, site: str, hosts: dict[str, list[str]]) -> None:
+        """Who may log in (and use sudo-g5k) on each node or gateway (uid): root and these
+        users. A node that is not running now gets its list when it is recreated (empty)."""
+        running = nodes.containers(self.podman)
+        targets = [(self._host(site, uid).container, logins) for uid, logins in hosts.items()]
+        _parallel(lambda target: accounts.set_access(self.podman, *target),
+                  [t for t in targets if running.get(t[0]) == "running"])
+
+    def _host(self, site: str, uid: str) -> Node:
+        for (gateway_site, _), gateway in self.topology.gateways.items():
+            if gateway_site == site and gateway.uid == uid:
+                return gateway
+        return self.topology.node(site, uid)
+
     def dhcp_running(self, site: str, vlan: str) -> bool:
         return dhcp.running(self.topology.vlan(site, vlan), self.state)
 
@@ -145,7 +177,7 @@ class LiveFabric:
         if faults.failing_deployment:
             time.sleep(delay)
             return {name: False for name in nodes_}
-        image_name = image.image_for(environment)
+        environments.find(environment)
         keys = _key_text(key) if key else nodes.standard_keys(self.state.dir)
         targets = [self.topology.node(site, name) for name in nodes_]
         if vlan is not None:
@@ -160,7 +192,7 @@ class LiveFabric:
         nodes.remove(self.podman, [n.container for n in targets])
         for node in targets:
             nodes.reset_ports(node)
-        _parallel(lambda node: self._create(node, image_name, keys,
+        _parallel(lambda node: self._create(node, environment, keys,
                                             boot=node.uid not in faults.nodes_not_booting), targets)
         probes = {node.fqdn: self._probe(node) for node in targets}
         answered = nodes.wait_for_ssh({k: v for k, v in probes.items() if v}, self.boot_timeout)
@@ -177,6 +209,8 @@ class LiveFabric:
             changes.append(f"built {image.NODE_IMAGE}")
         changes += host_settings.apply(self.state,
                                        host_settings.wanted(len(self.topology.all_nodes())))
+        for site in {node.site for node in self.topology.all_nodes()}:
+            accounts.make_homes(self.state.dir, site, self.config.users)
         changes += self._up_host_network()
         if host_names.write(self.topology):
             changes.append(f"node names in {host_names.HOSTS}")
@@ -226,7 +260,7 @@ class LiveFabric:
             nodes.wire(node, self.topology, port_vlans)
             state = existing.get(node.container)
             if state is None:
-                self._create(node, image.NODE_IMAGE, keys)
+                self._create(node, environments.STANDARD, keys)
             elif state != "running":
                 nodes.start(self.podman, node)
         _parallel(bring_up, all_nodes)

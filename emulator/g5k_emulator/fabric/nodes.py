@@ -14,7 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import network
+from . import accounts, network
 from .host_commands import run
 from .podman import Podman
 from .topology import DEFAULT, LABEL, Node, Topology
@@ -54,8 +54,10 @@ def _interfaces(node: Node, topology: Topology) -> str:
     return text
 
 
-def write_overlay(node: Node, topology: Topology, keys: str, hostname: str, where: Path) -> Path:
-    """Files copied into a fresh container before it boots."""
+def write_overlay(node: Node, topology: Topology, keys: str, hostname: str, where: Path,
+                  release: str, extra: dict[str, str]) -> Path:
+    """Files copied into a fresh container before it boots: its network, names, root's keys,
+    `/etc/grid5000/release`, `sudo-g5k`, and `extra` (path under / -> text: accounts, access)."""
     if where.exists():
         shutil.rmtree(where)
     (where / "etc" / "network").mkdir(parents=True)
@@ -70,6 +72,15 @@ def write_overlay(node: Node, topology: Topology, keys: str, hostname: str, wher
     authorized = where / "root" / ".ssh" / "authorized_keys"
     authorized.write_text(keys)
     authorized.chmod(0o600)
+    files = {"etc/grid5000/release": release + "\n", "usr/local/bin/sudo-g5k": accounts.SUDO_G5K, **extra}
+    for path, text in files.items():
+        target = where / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    (where / "usr/local/bin/sudo-g5k").chmod(0o755)
+    for secret in ("etc/shadow", accounts.SUDOERS.lstrip("/")):
+        if (where / secret).exists():
+            (where / secret).chmod(0o640 if secret == "etc/shadow" else 0o440)
     return where
 
 
@@ -96,8 +107,10 @@ def containers(podman: Podman) -> dict[str, str]:
 
 
 def create(podman: Podman, node: Node, image: str, overlay: Path, hostname: str, state_dir: Path,
-           boot: bool = True) -> None:
-    podman.run("create", "--name", node.container, "--hostname", hostname,
+           home: Path | None, boot: bool = True) -> None:
+    """`home`: the site's home directories, mounted on /home (the NFS home), or None."""
+    mounts = ["--volume", f"{home}:/home"] if home else []
+    podman.run("create", "--name", node.container, "--hostname", hostname, *mounts,
                "--label", f"{LABEL}={Path(state_dir).resolve()}",
                "--network", f"ns:/run/netns/{node.netns}", "--dns", "none", "--no-hosts",
                "--systemd", "always", "--cap-add", "NET_ADMIN,NET_RAW", image, "/sbin/init")

@@ -10,6 +10,10 @@ __metaclass__ = type
 from ansible_collections.g5k.testbed.plugins.plugin_utils.module_polling import PollingAction
 
 
+def short(fqdn):
+    return fqdn.split(".")[0]
+
+
 class ActionModule(PollingAction):
     MODULE = "g5k.testbed.kadeploy"
     WAIT_DEFAULT = True
@@ -18,8 +22,16 @@ class ActionModule(PollingAction):
     ACCUMULATED = ("deployments", "would_deploy")
     ONE_SHOT_ARGS = ("force",)
 
-    def describe(self, result):
-        counts = {}
-        for node in (result.get("nodes") or {}).values():
-            counts[node.get("state")] = counts.get(node.get("state"), 0) + 1
-        return ", ".join("%d %s" % (n, state) for state, n in sorted(counts.items())) or result.get("msg", "")
+    def describe(self, result, args):
+        nodes = result.get("nodes") or {}
+        if not nodes:
+            return result.get("msg", "")
+        by_state = {}
+        for fqdn, node in sorted(nodes.items()):
+            by_state.setdefault(node.get("state"), []).append(short(fqdn))
+        states = "; ".join("%d %s (%s)" % (len(names), state, ", ".join(names)) for state, names in sorted(by_state.items()))
+        deployed = result.get("would_deploy") or []
+        if deployed:
+            return "%s on %d nodes: %s" % (args.get("environment"), len(deployed), states)
+        # nothing was deployed by this task: say so, an "OK" alone reads as a deployment
+        return "nothing deployed, %s already ran on the nodes in this job: %s" % (args.get("environment"), states)

@@ -52,11 +52,15 @@ from ansible_collections.g5k.testbed.plugins.module_utils.api_settings import (
     resolve_api_settings,
 )
 
+# The same as galaxy.yml's version (a unit test keeps them equal): modules run on targets, where
+# the collection's metadata is not available.
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "g5k.testbed/%s (ansible-core %s)" % (COLLECTION_VERSION, ANSIBLE_VERSION)
 RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
 MAX_BACKOFF = 30.0
 PAGE_SIZE = 500
+# What an https:// request to a plain HTTP server fails with.
+PLAIN_HTTP_MARKERS = ("wrong version number", "WRONG_VERSION_NUMBER", "record layer failure", "unknown protocol")
 TLS_MARKERS = ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed", "SSL:", "SSLError",
                "wrong version number", "hostname mismatch")
 
@@ -115,6 +119,11 @@ class TransportResponse:
     @property
     def text(self):
         return to_text(self.body, errors="surrogate_or_replace")
+
+
+def _excerpt(text, limit=160):
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "..."
 
 
 def _is_tls_failure(reason):
@@ -191,10 +200,18 @@ class G5kApiClient:
             headers["Authorization"] = "Basic " + to_text(base64.b64encode(to_bytes(token)))
         return headers
 
-    def _hint(self, status, reason):
+    def _hint(self, status, reason, body=""):
+        https = self.settings.uri.startswith("https://")
+        if status == -1 and https and any(marker in (reason or "") for marker in PLAIN_HTTP_MARKERS):
+            # validate_certs cannot help here: the server does not speak TLS at all
+            return ("the server at %s answered in plain HTTP, not TLS: use an http:// api_uri"
+                    % self.settings.uri.split("://", 1)[1])
         if status == -1 and _is_tls_failure(reason):
             return ("TLS certificate verification failed: fix the CA bundle with ca_path, or set "
                     "validate_certs=false only for a server you trust")
+        if not https and (status == -1 or (status == 400 and "HTTPS" in (body or ""))):
+            return ("is api_uri %s reachable? If the server speaks HTTPS, the api_uri must start with https://"
+                    % self.settings.uri)
         if status == -1:
             return "is api_uri %s reachable?" % self.settings.uri
         if status == 401:
@@ -224,10 +241,12 @@ class G5kApiClient:
                 self.sleep(self._backoff(attempt, resp))
                 continue
             break
-        if 200 <= resp.status < 300 or resp.status in accept:
-            return resp.status, self._decode(resp)
+        if 200 <= resp.status < 300:
+            return resp.status, self._decode_json(resp, operation, method, shown_path)
+        if resp.status in accept:
+            return resp.status, None
         text = resp.text if resp.status != -1 else resp.reason
-        raise G5kApiError(operation, method, shown_path, resp.status, text, self._hint(resp.status, resp.reason))
+        raise G5kApiError(operation, method, shown_path, resp.status, text, self._hint(resp.status, resp.reason, text))
 
     def _backoff(self, attempt, resp):
         delay = min(MAX_BACKOFF, self.settings.retry_delay * (2 ** attempt))
@@ -236,15 +255,19 @@ class G5kApiClient:
             delay = max(delay, min(MAX_BACKOFF, float(retry_after)))
         return delay
 
-    @staticmethod
-    def _decode(resp):
+    def _decode_json(self, resp, operation, method, path):
+        """The JSON document of a 2xx answer (None when empty); anything else is an error,
+        because a proxy or a login page answers 200 with HTML."""
         text = resp.text
         if not text.strip():
             return None
         try:
             return json.loads(text)
         except ValueError:
-            return text
+            raise G5kApiError(operation, method, path, resp.status,
+                              "the answer is not JSON (%s): %s" % (resp.headers.get("content-type", "no Content-Type"),
+                                                                  _excerpt(text)),
+                              "is api_uri %s the root of the Grid'5000 API (ending in /stable)?" % self.settings.uri)
 
     def get(self, path, operation, params=None, missing_ok=False):
         """GET a JSON document; ``None`` on 404 when ``missing_ok``."""
@@ -286,6 +309,9 @@ def client_for_module(module, sleep=None):
         settings = resolve_api_settings(module.params)
     except ApiSettingsError as exc:
         module.fail_json(msg="Grid'5000 API settings: %s" % exc, changed=False)
+    if settings.password:
+        # also hides a password written inside api_uri wherever the task's output shows it
+        module.no_log_values.add(settings.password)
     return G5kApiClient(settings, FetchUrlTransport(module), sleep=sleep)
 
 

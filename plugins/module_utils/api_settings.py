@@ -11,10 +11,12 @@ frontend expects.
 Public API (stable, used by the modules and the inventory plugin):
 
 - ``DEFAULT_API_URI``, ``ENV_VARS`` (setting -> environment variable name).
-- ``ApiSettings``: ``uri``, ``username``, ``password``, ``validate_certs``, ``ca_path``,
-  ``timeout``, ``retries``, ``retry_delay``; ``anonymous`` property.
+- ``ApiSettings``: ``uri`` (never holds credentials), ``username``, ``password``,
+  ``validate_certs``, ``ca_path``, ``timeout``, ``retries``, ``retry_delay``; ``anonymous`` property.
 - ``resolve_api_settings(options, environ=None, config_path=None)`` -> ``ApiSettings``;
-  raises ``ApiSettingsError`` with a message that says what to fix.
+  raises ``ApiSettingsError`` with a message that says what to fix. Credentials written in the
+  URI (``https://login:password@host/stable``) are taken out of it and used to log in.
+- ``split_uri_credentials(uri)`` -> ``(uri without credentials, username, password)``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,6 +24,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+
+from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit, urlunsplit
 
 try:
     import yaml
@@ -38,6 +42,8 @@ ENV_VARS = {
     "validate_certs": "G5K_API_VALIDATE_CERTS",
     "config": "G5K_API_CONFIG",
 }
+# Base of the exponential backoff between retries, in seconds (not an option: api_retries is).
+RETRY_DELAY = 1.0
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 
@@ -50,7 +56,7 @@ class ApiSettings:
     """Resolved connection settings (plain attributes, no I/O)."""
 
     def __init__(self, uri=DEFAULT_API_URI, username=None, password=None, validate_certs=True,
-                 ca_path=None, timeout=30, retries=4, retry_delay=1.0):
+                 ca_path=None, timeout=30, retries=4, retry_delay=RETRY_DELAY):
         self.uri = uri.rstrip("/")
         self.username = username
         self.password = password
@@ -116,6 +122,20 @@ def read_config_file(path):
     return data
 
 
+def split_uri_credentials(uri):
+    """``(uri, username, password)``: ``login:password@`` taken out of the URI (None if absent)."""
+    parts = urlsplit(uri)
+    if parts.username is None and parts.password is None:
+        return uri, None, None
+    host = parts.hostname or ""
+    if ":" in host:
+        host = "[%s]" % host  # an IPv6 literal keeps its brackets
+    netloc = host + (":%d" % parts.port if parts.port else "")
+    username = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password else None
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), username, password
+
+
 def resolve_api_settings(options, environ=None, config_path=None):
     """Settings from task options (keys ``api_uri``, ``api_username``, ``api_password``,
     ``validate_certs``, ``ca_path``, ``api_timeout``, ``api_retries``, ``api_config``), then the
@@ -135,9 +155,16 @@ def resolve_api_settings(options, environ=None, config_path=None):
             return config[file_key], "%s key %s" % (expanded, file_key)
         return None, None
 
-    uri = pick("api_uri", "uri", "uri")[0]
-    username = pick("api_username", "username", "username")[0]
+    uri, uri_source = pick("api_uri", "uri", "uri")
+    uri, uri_username, uri_password = split_uri_credentials(str(uri or DEFAULT_API_URI))
+    username, username_source = pick("api_username", "username", "username")
     password = pick("api_password", "password", "password")[0]
+    if uri_username is not None or uri_password is not None:
+        if username is not None and username != uri_username:
+            raise ApiSettingsError(
+                "%s holds the login %s but %s says %s: give the credentials once (api_username and "
+                "api_password are the usual place)" % (uri_source, uri_username, username_source, username))
+        username, password = uri_username, uri_password if uri_password is not None else password
     verify, verify_source = pick("validate_certs", "validate_certs", "verify_ssl")
     ca_path = options.get("ca_path")
     if verify is None:
@@ -157,11 +184,9 @@ def resolve_api_settings(options, environ=None, config_path=None):
         raise ApiSettingsError(
             "a password is set but no username: set api_username, %s or 'username' in %s"
             % (ENV_VARS["username"], expanded))
-    uri = str(uri or DEFAULT_API_URI)
     if not uri.startswith(("http://", "https://")):
         raise ApiSettingsError("api_uri must start with http:// or https://, got %r" % uri)
     return ApiSettings(
         uri=uri, username=username or None, password=password or None,
         validate_certs=verify, ca_path=ca_path,
-        timeout=options.get("api_timeout", 30), retries=options.get("api_retries", 4),
-        retry_delay=options.get("api_retry_delay", 1.0))
+        timeout=options.get("api_timeout", 30), retries=options.get("api_retries", 4))

@@ -6,9 +6,11 @@
 Public API (stable):
 
 - ``module_argument_spec(**options)`` -> the API connection options plus the module's own.
-- ``run_task(module, work)``: ``work(client)`` returns the result dict; API errors, bad input and
-  invalid values end the task with ``fail_json(msg=...)``; ``api_requests`` (how many HTTP requests
-  the task sent) is added either way.
+- ``WorkDone``: what a task wrote on the platform so far (``record(text)``, ``changed``,
+  ``lines``); a failure after a write must still say ``changed: true`` and what was written.
+- ``run_task(module, work)``: ``work(client, done)`` returns the result dict; API errors, bad
+  input and invalid values end the task with ``fail_json(msg=..., changed=done.changed,
+  done=done.lines)``; ``api_requests`` (how many HTTP requests the task sent) is added either way.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,11 +31,27 @@ def module_argument_spec(**options):
     return spec
 
 
+class WorkDone:
+    """The writes a task made, in order, as sentences (``created job 12 at rennes``)."""
+
+    def __init__(self):
+        self.lines = []
+
+    def record(self, text):
+        self.lines.append(text)
+
+    @property
+    def changed(self):
+        return bool(self.lines)
+
+
 def run_task(module, work):
     client = client_for_module(module)
+    done = WorkDone()
     try:
-        result = work(client)
+        result = work(client, done)
     except (G5kApiError, G5kInputError, ValueError) as exc:
-        module.fail_json(msg=str(exc), changed=False, api_requests=len(client.requests))
+        # Whatever was written before the error stays written: say so (changed) and what it was.
+        module.fail_json(msg=str(exc), changed=done.changed, done=done.lines, api_requests=len(client.requests))
     result["api_requests"] = len(client.requests)
     module.exit_json(**result)

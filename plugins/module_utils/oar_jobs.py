@@ -13,8 +13,11 @@ Public API (stable):
   ``G5kInputError`` when several match (never pick one silently).
 - ``read_job(client, site, job_id)``: the job, or ``G5kInputError`` naming it when it does not exist.
 - ``held_resources(client, site, user)`` -> ``(node FQDNs, VLAN ids)`` of the user's active jobs there.
-- ``job_summary(site, job)`` -> ``{"site", "uid", "name", "state", "nodes", "vlans", "subnets",
-  "started_at", "walltime"}`` with sorted lists and VLAN ids as strings.
+- ``job_summary(site, job)`` -> ``{"site", "uid", "name", "user", "state", "types", "nodes", "vlans",
+  "subnets", "scheduled_at", "started_at", "walltime", "message"}`` with sorted lists and VLAN ids
+  as strings.
+- ``check_job_name(name)`` -> the name, or ``G5kInputError`` for a name OAR jobs cannot be found by
+  again (empty, control characters, longer than ``MAX_NAME_LENGTH``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,6 +31,21 @@ from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kI
 ACTIVE_STATES = ("waiting", "hold", "tolaunch", "toackreservation", "launching", "running",
                  "suspended", "resuming", "finishing")
 FINAL_STATES = ("terminated", "error")
+# OAR stores job names in a VARCHAR(100) column.
+MAX_NAME_LENGTH = 100
+
+
+def check_job_name(name):
+    """A job name is the idempotence key: refuse names a later run could not match."""
+    if name is None or not name.strip():
+        raise G5kInputError("name is empty: the job name is how later runs find the job again (give a non-empty name)")
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        raise G5kInputError("name %r holds a control character (newline, tab...): use printable characters" % name)
+    if name != name.strip():
+        raise G5kInputError("name %r starts or ends with spaces: remove them" % name)
+    if len(name) > MAX_NAME_LENGTH:
+        raise G5kInputError("name is %d characters long: OAR keeps at most %d" % (len(name), MAX_NAME_LENGTH))
+    return name
 
 
 def api_user(client, environ=None):
@@ -59,12 +77,16 @@ def job_summary(site, job):
         "site": site,
         "uid": job.get("uid"),
         "name": job.get("name"),
+        "user": job.get("user"),
         "state": job.get("state"),
+        "types": list(job.get("types") or []),
         "nodes": sorted(job.get("assigned_nodes") or []),
         "vlans": sorted((str(v) for v in by_type.get("vlans") or []), key=lambda v: (len(v), v)),
         "subnets": sorted(by_type.get("subnets") or []),
+        "scheduled_at": job.get("scheduled_at"),
         "started_at": job.get("started_at"),
         "walltime": job.get("walltime"),
+        "message": job.get("message"),
     }
 
 

@@ -6,11 +6,14 @@
 Public API (stable):
 
 - ``VLAN_TYPES`` = kavlan-local, kavlan, kavlan-global.
-- ``normalize_walltime(text)`` -> ``HH:MM:SS``; accepts ``H``, ``H:MM``, ``H:MM:SS``; raises ``ValueError``.
+- ``normalize_walltime(text)`` -> ``HH:MM:SS``; accepts the strings ``H``, ``H:MM``, ``H:MM:SS``;
+  raises ``ValueError``, also for a number (YAML reads an unquoted ``2:00`` as the integer 120).
+- ``walltime_seconds(text)`` -> the walltime in seconds.
 - ``check_reservation(text)`` -> the date as OAR wants it (``YYYY-MM-DD hh:mm:ss`` or ``now``).
 - ``build_resources(clusters, nodes, vlan, vlan_count, subnet_prefix, subnet_count, walltime)``
   -> ``{cluster='parasilo'}/nodes=3+{type='kavlan'}/vlan=1+slash_22=1,walltime=02:00:00``; the
   walltime goes inside the resources because the API truncates a top-level ``walltime`` to an int.
+  Counts below 1 are refused (OAR would still reserve one).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +28,10 @@ _RESERVATION_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01
 
 
 def normalize_walltime(text):
+    if not isinstance(text, str):
+        raise ValueError(
+            "walltime is the number %r, not text: YAML reads an unquoted 2:00 as 120 (base 60), which OAR "
+            "would take as 120 hours. Quote it: walltime: \"2:00\" (or \"%s\" if you meant hours)" % (text, text))
     match = _WALLTIME_RE.match(str(text).strip())
     if not match:
         raise ValueError("walltime %r is malformed: use hours, H:MM or H:MM:SS (for example 2:00:00)" % (text,))
@@ -51,8 +58,15 @@ def check_reservation(text):
 
 def build_resources(clusters=None, nodes=None, vlan=None, vlan_count=1, subnet_prefix=None, subnet_count=1,
                     walltime=None):
+    for label, count in (("vlan_count", vlan_count), ("subnet_count", subnet_count)):
+        if count is None or count < 1:
+            raise ValueError("%s is %s: it must be at least 1 (leave %s out to reserve none)" % (
+                label, count, "vlan" if label == "vlan_count" else "subnet_prefix"))
     parts = []
     for cluster in clusters or []:
+        if cluster["nodes"] < 1:
+            raise ValueError("%d nodes of cluster %s requested: give at least 1, or leave the cluster out" % (
+                cluster["nodes"], cluster["name"]))
         parts.append("{cluster='%s'}/nodes=%d" % (cluster["name"], cluster["nodes"]))
     if nodes:
         quoted = ", ".join("'%s'" % n for n in sorted(nodes))

@@ -42,7 +42,9 @@ options:
     type: list
     elements: str
   count:
-    description: How many IP/MAC pairs to return; all when unset, none with V(0).
+    description:
+      - How many IP/MAC pairs to return; all when unset, none with V(0).
+      - More than the subnets hold (from O(offset)) is refused, never cut short.
     type: int
   offset:
     description: Index of the first pair to return (0 = the first host address of the first block).
@@ -175,6 +177,16 @@ def site_dns(client, site):
     return next((a.get("ip") for a in adapters if a.get("ip")), None)
 
 
+def check_slice(count, offset, total, subnets):
+    """Asking for more addresses than the subnets hold is refused, not silently cut short."""
+    if count is not None and offset + count > total:
+        raise G5kInputError("%d addresses asked from offset %d, but %s hold %d usable addresses: reserve more "
+                            "or larger subnets (oar_job subnet_prefix, subnet_count)" % (
+                                count, offset, ", ".join(sorted(subnets)), total))
+    if count is None and offset > total:
+        raise G5kInputError("offset %d is past the %d usable addresses of %s" % (offset, total, ", ".join(sorted(subnets))))
+
+
 def work(module, client):
     params = module.params
     site_doc = ReferenceCatalog(client).oar_site(params["site"], "subnet reservation")
@@ -186,9 +198,10 @@ def work(module, client):
         job_id, subnets = job_subnets(client, params)
     try:
         total = usable_count(subnets)
-        addresses = ip_mac_pairs(subnets, params["count"], params["offset"])
     except ValueError as exc:  # netaddr's AddrFormatError is a ValueError too
         raise G5kInputError("subnets: %s" % exc)
+    check_slice(params["count"], params["offset"], total, subnets)
+    addresses = ip_mac_pairs(subnets, params["count"], params["offset"])
     return {
         "changed": False, "job_id": job_id, "subnets": sorted(subnets), "summary": merged_cidrs(subnets),
         "network": site_network(site_doc["g5ksubnet"]), "dns": site_dns(client, params["site"]),
@@ -212,7 +225,7 @@ def main():
     )
     if not HAS_NETADDR:
         module.fail_json(msg=missing_required_lib("netaddr"), exception=str(NETADDR_IMPORT_ERROR))
-    run_task(module, lambda client: work(module, client))
+    run_task(module, lambda client, done: work(module, client))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,10 @@ description:
   - With O(wait=true) (default) the task waits until no node is being deployed; the play output
     shows the deployment status and elapsed time (action plugin).
   - The nodes must belong to a running job of the user with the C(deploy) type.
+  - Before anything is deployed, in check mode too, the environment is looked up at each site
+    (C(GET /sites/{site}/environments), what C(kaenv3 -l) lists) for the nodes' architecture and
+    O(version); a typo fails with the closest names. An environment given by URL is not checked.
+  - A failure after a deployment was started reports C(changed=true) and lists it in RV(done).
 author:
   - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
@@ -38,7 +42,9 @@ attributes:
     details: Not with O(force=true), which deploys every time.
 options:
   nodes:
-    description: Nodes to deploy, short names (with O(site)), V(node.site) or FQDNs.
+    description:
+      - Nodes to deploy, short names (with O(site)), V(node.site) or FQDNs.
+      - An empty list is refused (it usually comes from a job that has no nodes yet).
     type: list
     elements: str
     required: true
@@ -76,7 +82,9 @@ options:
     type: int
     default: 3
   wait:
-    description: Wait until the deployments are over (and KO nodes redeployed).
+    description:
+      - Wait until the deployments are over (and KO nodes redeployed).
+      - The action plugin does the waiting, running the module again between pauses of 10 to 30 seconds.
     type: bool
     default: true
   wait_timeout:
@@ -86,6 +94,7 @@ options:
 seealso:
   - module: g5k.testbed.oar_job
   - module: g5k.testbed.kavlan_vlan
+  - module: g5k.testbed.kadeploy_environment_info
 """
 
 EXAMPLES = r"""
@@ -141,6 +150,12 @@ pending:
   returned: success
   type: bool
   sample: false
+done:
+  description: What the task wrote on the platform before it failed (deployments started).
+  returned: failure
+  type: list
+  elements: str
+  sample: ["started deployment D-967b6741 of debian12-min on parasilo-1.rennes.grid5000.fr at rennes"]
 api_requests:
   description: Number of HTTP requests the task sent.
   returned: always
@@ -154,9 +169,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError, path_of
 from ansible_collections.g5k.testbed.plugins.module_utils.deployments import deployment_matches, node_states
+from ansible_collections.g5k.testbed.plugins.module_utils.environments import check_environment
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user, read_job
-from ansible_collections.g5k.testbed.plugins.module_utils.polling import poll_until
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import node_fqdn, split_node_name
 
@@ -195,8 +210,12 @@ def job_of(client, site, user, job_id, fqdns):
 
 
 def prepare(client, params):
+    """Everything checked before any deployment (check mode too): sites, VLAN, nodes, the
+    environment for the nodes' architecture, then the job holding the nodes."""
     catalog = ReferenceCatalog(client)
     user = api_user(client)
+    if not params["nodes"]:
+        raise G5kInputError("nodes is empty: give the nodes to deploy (an empty list is often a job that has no nodes yet)")
     grouped = OrderedDict()
     for name in params["nodes"]:
         try:
@@ -212,13 +231,16 @@ def prepare(client, params):
         catalog.oar_site(site, "Kadeploy")
         if params["vlan"] is not None and str(params["vlan"]) not in catalog.vlan_kinds(site):
             raise G5kInputError("VLAN %s does not exist at %s" % (params["vlan"], site))
+        arches = set()
         for fqdn in fqdns:
-            catalog.node(site, fqdn.split(".")[0])
+            arches.add((catalog.node(site, fqdn.split(".")[0]).get("architecture") or {}).get("platform_type"))
+        for arch in sorted(arches, key=str):
+            check_environment(client, site, params["environment"], params["version"], arch)
         plans.append({"site": site, "fqdns": fqdns, "job": job_of(client, site, user, params["job_id"], fqdns)})
     return user, plans
 
 
-def step(module, client, user, plans, key, force):
+def step(module, client, user, plans, key, force, done):
     """Read the nodes' deployment state, start the deployments that are due; returns the summary."""
     params = module.params
     summary = {"nodes": {}, "would_deploy": [], "deployments": [], "changed": False, "before": {}}
@@ -245,6 +267,8 @@ def step(module, client, user, plans, key, force):
             created = client.post(path_of("sites", plan["site"], "deployments"), body,
                                   "deploy %s on %d nodes at %s" % (params["environment"], len(due), plan["site"])) or {}
             summary["deployments"].append(created.get("uid"))
+            done.record("started deployment %s of %s on %s at %s" % (
+                created.get("uid"), params["environment"], ", ".join(due), plan["site"]))
             for fqdn in due:
                 states[fqdn] = {"state": "deploying", "attempts": states[fqdn]["attempts"] + 1,
                                 "deployment": created.get("uid")}
@@ -260,7 +284,9 @@ def step(module, client, user, plans, key, force):
     return summary
 
 
-def work(module, client):
+def work(module, client, done):
+    """One step: start the deployments that are due and report the nodes' states. Waiting
+    (wait=true) is the action plugin's loop, which runs this step again and shows the progress."""
     params = module.params
     if params["vlan"] is not None and str(params["vlan"]).strip().upper() == "DEFAULT":
         params["vlan"] = None  # the production network is what Kadeploy does without a VLAN
@@ -268,24 +294,11 @@ def work(module, client):
         raise G5kInputError("max_attempts must be at least 1")
     key = read_key(params)
     user, plans = prepare(client, params)
-    result = step(module, client, user, plans, key, params["force"])
+    result = step(module, client, user, plans, key, params["force"], done)
     before = result.pop("before")
-    changed, deployed, created = result["changed"], list(result["would_deploy"]), list(result["deployments"])
-    if params["wait"] and not module.check_mode and result["pending"]:
-        def again():
-            latest = step(module, client, user, plans, key, False)
-            latest.pop("before")
-            deployed.extend(latest["would_deploy"])
-            created.extend(latest["deployments"])
-            return latest
-        result, finished = poll_until(again, lambda r: not r["pending"], params["wait_timeout"], interval=10,
-                                      sleep=client.sleep)
-        if not finished:
-            raise G5kInputError("timeout after %ss waiting for the deployments %s" % (params["wait_timeout"], ", ".join(created)))
-    result.update(changed=changed or bool(created), would_deploy=sorted(set(deployed)), deployments=created)
     if result["failed_nodes"]:
         result["msg"] = "nodes still KO after %d deployments: %s" % (params["max_attempts"], ", ".join(result["failed_nodes"]))
-        module.fail_json(**result)
+        module.fail_json(done=done.lines, **result)
     if module._diff:
         result["diff"] = {"before": before, "after": dict(
             (f, "deployed with %s" % params["environment"] if f in result["would_deploy"] else before[f]) for f in before)}
@@ -311,7 +324,7 @@ def main():
         mutually_exclusive=[("key", "key_file")],
         supports_check_mode=True,
     )
-    run_task(module, lambda client: work(module, client))
+    run_task(module, lambda client, done: work(module, client, done))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ description:
     pretend to know - every run sends the start or stop request, which the platform applies
     idempotently, and reports C(changed=true) because it cannot prove nothing changed. In check
     mode it reports C(changed=true) and sends nothing. RV(state_known) is always V(false) to say so.
+  - This is the one g5k.testbed module whose second run reports a change again. To keep a
+    playbook's second run at C(changed=0), send the request only when it matters (for example
+    C(when: job is changed), right after the VLAN was reserved).
   - Before the request, the module checks that the site runs OAR, that the VLAN exists there and
     that it is held by one of the user's active jobs (when the user is known).
 author:
@@ -47,10 +50,13 @@ options:
     type: str
     required: true
   state:
-    description: V(started) runs the VLAN's DHCP server, V(stopped) stops it.
+    description:
+      - V(started) runs the VLAN's DHCP server, V(stopped) stops it.
+      - Required, with no default - the platform starts a VLAN's DHCP server when the VLAN is
+        reserved, and a task that names only O(site) and O(vlan) must not stop it by surprise.
     type: str
     choices: [started, stopped]
-    default: stopped
+    required: true
 seealso:
   - module: g5k.testbed.kavlan_vlan
 """
@@ -98,7 +104,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import R
 ACTIONS = {"started": "start", "stopped": "stop"}
 
 
-def work(module, client):
+def work(module, client, done):
     params = module.params
     site, vlan = params["site"], str(params["vlan"]).strip()
     catalog = ReferenceCatalog(client)
@@ -116,6 +122,7 @@ def work(module, client):
     action = ACTIONS[params["state"]]
     if not module.check_mode:
         set_dhcpd(client, site, vlan, action)
+        done.record("sent %s to the DHCP server of VLAN %s at %s" % (action, vlan, site))
     return {"changed": True, "action": action, "state_known": False}
 
 
@@ -124,11 +131,11 @@ def main():
         argument_spec=module_argument_spec(
             site=dict(type="str", required=True),
             vlan=dict(type="str", required=True),
-            state=dict(type="str", choices=["started", "stopped"], default="stopped"),
+            state=dict(type="str", choices=["started", "stopped"], required=True),
         ),
         supports_check_mode=True,
     )
-    run_task(module, lambda client: work(module, client))
+    run_task(module, lambda client, done: work(module, client, done))
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ def main():
         mutually_exclusive=[("job_id", "vlans")],
         supports_check_mode=True,
     )
-    run_task(module, lambda client: work(client, module.params))
+    run_task(module, lambda client, done: work(client, module.params))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ description:
   - KaVLAN answers C(unchanged) both for "already there" and for requests it ignored, so the
     module reads the membership again and fails if an interface is not in O(vlan). A C(failure)
     answer fails the task with the interface and KaVLAN's message.
+  - A failure after some interfaces were moved (one site moved, the next refusing) reports
+    C(changed=true) and lists the moves made in RV(done).
   - Before any change, checks that each node belongs to an active job of the user and that a
     local or routed O(vlan) is held by one of the user's jobs at that site (skipped when the user
     is unknown, that is an anonymous client without E(USER)).
@@ -43,7 +45,10 @@ options:
   nodes:
     description:
       - Nodes to move, as short names (V(parasilo-1), with O(site)), V(node.site) or FQDNs
-        (V(parasilo-1.rennes.grid5000.fr)). Nodes may belong to several sites (global VLANs).
+        (V(parasilo-1.rennes.grid5000.fr)). Nodes may belong to several sites for a global VLAN
+        (or V(DEFAULT)); local and routed VLAN ids are per site, so nodes of several sites are
+        refused for them (they would end up in different VLANs that share a number).
+      - An empty list is refused (it usually comes from a job that has no nodes yet).
     type: list
     elements: str
     required: true
@@ -162,6 +167,12 @@ nodes:
       description: IPv4 address of the interface in that VLAN (from the Reference API); null if unknown.
       type: str
       sample: 10.24.7.1
+done:
+  description: What the task changed before it failed (interfaces moved, per site).
+  returned: failure
+  type: list
+  elements: str
+  sample: ["moved into VLAN 16 at rennes: parasilo-1.rennes.grid5000.fr"]
 api_requests:
   description: Number of HTTP requests the task sent.
   returned: always
@@ -230,25 +241,46 @@ def check_rights(client, site, user, vlan, kind, fqdns):
             vlan, kind, user, site, ", ".join(sorted(held)) or "none"))
 
 
+GLOBAL_KINDS = ("kavlan-global", "kavlan-global-remote")
+
+
+def check_one_vlan(vlan, kinds_by_site):
+    """Local and routed VLAN ids are per site: nodes of two sites sent to "VLAN 4" would end up
+    in two different VLANs that share a number."""
+    per_site = sorted(site for site, kind in kinds_by_site.items() if kind not in GLOBAL_KINDS + ("NULL",))
+    if len(kinds_by_site) > 1 and per_site:
+        raise G5kInputError(
+            "VLAN %s is a VLAN of each site (%s), not one VLAN spanning %s: the nodes would end up in "
+            "different VLANs that share a number. Use a global VLAN, or one task per site" % (
+                vlan, ", ".join("%s at %s" % (kinds_by_site[s], s) for s in per_site), " and ".join(kinds_by_site)))
+
+
 def plan(client, params):
     catalog = ReferenceCatalog(client)
     vlan = normalize_vlan(params["vlan"])
     user = api_user(client)
+    if not params["nodes"]:
+        raise G5kInputError("nodes is empty: give the nodes to move (an empty list is often a job that has no nodes yet)")
     sites = OrderedDict()
-    for site, shorts in nodes_by_site(params["nodes"], params["site"]).items():
+    grouped = nodes_by_site(params["nodes"], params["site"])
+    kinds_by_site = OrderedDict()
+    for site in grouped:
         catalog.oar_site(site, "KaVLAN")
         kinds = catalog.vlan_kinds(site)
         if vlan not in kinds:
             raise G5kInputError("VLAN %s does not exist at %s: its VLANs are %s" % (
                 vlan, site, ", ".join(sorted(kinds, key=lambda v: (len(v), v)))))
+        kinds_by_site[site] = kinds[vlan]
+    check_one_vlan(vlan, kinds_by_site)
+    for site, shorts in grouped.items():
         targets = []
         for short in shorts:
             doc = catalog.node(site, short)
             adapter = kavlan_interface(doc, site, params["device"])
             targets.append((short, doc, adapter, interface_api_name(doc, site, adapter)))
         if user:
-            check_rights(client, site, user, vlan, kinds[vlan], ["%s.%s.grid5000.fr" % (s, site) for s in shorts])
-        sites[site] = {"kind": kinds[vlan], "targets": targets}
+            check_rights(client, site, user, vlan, kinds_by_site[site], ["%s.%s.grid5000.fr" % (s, site) for s in shorts])
+        sites[site] = {"kind": kinds_by_site[site], "targets": targets}
     return vlan, sites
 
 
@@ -260,7 +292,7 @@ def node_entry(site, short, doc, adapter, name, vlan):
     }
 
 
-def work(module, client):
+def work(module, client, done):
     vlan, sites = plan(client, module.params)
     before, moves = {}, []
     for site, info in sites.items():
@@ -277,6 +309,9 @@ def work(module, client):
         for move in moves:
             answer = set_membership(client, move["site"], vlan, move["interfaces"])
             failed = failures_of(answer, move["interfaces"])
+            moved = [n for n in move["interfaces"] if (answer.get(n) or {}).get("status") == "success"]
+            if moved:
+                done.record("moved into VLAN %s at %s: %s" % (vlan, move["site"], ", ".join(moved)))
             if failed:
                 raise G5kInputError("KaVLAN at %s refused to move into VLAN %s: %s" % (
                     move["site"], vlan, "; ".join("%s: %s" % f for f in failed)))
@@ -311,7 +346,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_task(module, lambda client: work(module, client))
+    run_task(module, lambda client, done: work(module, client, done))
 
 
 if __name__ == "__main__":

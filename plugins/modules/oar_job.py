@@ -20,8 +20,12 @@ description:
     fails, the jobs this task created on the other sites are deleted again, so nothing is left half done.
   - Sites whose scheduler is not OAR (for example Slurm sites) are refused.
   - An existing job is not modified when the requested resources differ, because OAR cannot change a job.
-    Delete it (O(state=absent)) and run again.
-  - With O(wait=true), waiting shows the job state and elapsed time in the play output (action plugin).
+    The task then warns, lists what differs in RV(jobs[].differences) and shows it in the diff
+    (before - the job, after - what was asked), and reports no change. Delete it (O(state=absent)) and run again.
+  - With O(wait=true), waiting shows the job state, why it waits and the elapsed time in the play
+    output (action plugin).
+  - A failure after something was written (a job submitted, then another site refusing its job)
+    reports C(changed=true) and lists what was written in RV(done).
 author:
   - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
@@ -37,7 +41,10 @@ attributes:
     support: full
 options:
   name:
-    description: Job name, the idempotence key (with the user and the site).
+    description:
+      - Job name, the idempotence key (with the user and the site).
+      - Must be non-empty, printable (no newline or tab), without surrounding spaces, at most 100
+        characters (what OAR stores), so that later runs find the job again.
     type: str
     required: true
   state:
@@ -83,14 +90,14 @@ options:
         type: str
         choices: [kavlan-local, kavlan, kavlan-global]
       vlan_count:
-        description: Number of VLANs of that kind.
+        description: Number of VLANs of that kind, at least 1.
         type: int
         default: 1
       subnet_prefix:
         description: Size of the subnets to reserve (V(22) for a /22, down to V(16)).
         type: int
       subnet_count:
-        description: Number of subnets of that size.
+        description: Number of subnets of that size, at least 1.
         type: int
         default: 1
       resources:
@@ -118,14 +125,14 @@ options:
     type: str
     choices: [kavlan-local, kavlan, kavlan-global]
   vlan_count:
-    description: Number of VLANs of kind O(vlan).
+    description: Number of VLANs of kind O(vlan), at least 1.
     type: int
     default: 1
   subnet_prefix:
     description: Size of the subnets to reserve (with O(site)), V(22) for a /22 up to V(16) for a /16.
     type: int
   subnet_count:
-    description: Number of subnets of size O(subnet_prefix).
+    description: Number of subnets of size O(subnet_prefix), at least 1.
     type: int
     default: 1
   resources:
@@ -135,8 +142,11 @@ options:
       - O(walltime) is appended to it.
     type: str
   walltime:
-    description: Job duration, V(H), V(H:MM) or V(H:MM:SS).
-    type: str
+    description:
+      - Job duration as text, V(H), V(H:MM) or V(H:MM:SS).
+      - Quote it in YAML. An unquoted C(2:00) is read by YAML as the number 120 (base 60), which
+        OAR would take as 120 hours - numbers are refused with a message saying so.
+    type: raw
     default: "1:00:00"
   types:
     description: OAR job types, for example V(deploy) (needed by Kadeploy) or V(night).
@@ -163,10 +173,13 @@ options:
   wait:
     description:
       - With O(state=present), wait until every job is running; with O(state=absent), until they are over.
+      - The action plugin does the waiting, running the module again between pauses of 5 to 30 seconds.
     type: bool
     default: false
   wait_timeout:
-    description: Seconds to wait before failing (the jobs are kept; their uids are in the message).
+    description:
+      - Seconds to wait before failing. The jobs are kept; the message gives their uids, states and,
+        for a waiting job, when OAR plans to start it.
     type: int
     default: 900
 notes:
@@ -268,11 +281,41 @@ jobs:
       description: The resource string sent (or that would be sent) for a job this task creates.
       type: str
       sample: "{cluster='parasilo'}/nodes=3+{type='kavlan'}/vlan=1,walltime=02:00:00"
+    user:
+      description: Owner of the job.
+      type: str
+      sample: jdoe
+    types:
+      description: OAR job types.
+      type: list
+      elements: str
+      sample: ["deploy"]
+    scheduled_at:
+      description: When OAR starts (or plans to start) the job (Unix time), null if not scheduled yet.
+      type: int
+      sample: 1700000005
+    message:
+      description: OAR's message about the job.
+      type: str
+      sample: "R=16,W=2:0:0,J=B,N=kavlan-tutorial (Karma=0.000,quota_ok)"
+    differences:
+      description:
+        - For an existing job kept as it is, what it has that differs from what the task asks for
+          (walltime, types, and once it runs, nodes per cluster, VLANs, subnets). Empty otherwise.
+      type: list
+      elements: str
+      sample: ["walltime: the job has 1:00:00, the task asks for 2:00:00"]
 pending:
   description: True while at least one job has not reached the wanted state (running, or over for O(state=absent)).
   returned: success
   type: bool
   sample: false
+done:
+  description: What the task wrote on the platform before it failed (jobs submitted, deleted).
+  returned: failure
+  type: list
+  elements: str
+  sample: ["submitted job 12 at rennes", "deleted job 12 at rennes again (rollback)"]
 api_requests:
   description: Number of HTTP requests the task sent.
   returned: always
@@ -291,6 +334,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.module_task import mod
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import (
     FINAL_STATES,
     api_user,
+    check_job_name,
     find_job_by_name,
     job_summary,
 )
@@ -299,10 +343,11 @@ from ansible_collections.g5k.testbed.plugins.module_utils.oar_resources import (
     build_resources,
     check_reservation,
     normalize_walltime,
+    walltime_seconds,
 )
 from ansible_collections.g5k.testbed.plugins.module_utils.polling import poll_until
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
-from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import node_fqdn, split_node_name
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import cluster_of, node_fqdn, split_node_name
 
 DEFAULT_COMMAND = "sleep 31536000"
 STRUCTURED = ("clusters", "nodes", "vlan", "subnet_prefix", "resources")
@@ -342,19 +387,9 @@ def site_specs(params):
     return params["sites"]
 
 
-def resource_string(catalog, spec, walltime):
-    site = spec["site"]
-    structured = [k for k in ("clusters", "nodes", "vlan", "subnet_prefix") if spec.get(k)]
-    if spec.get("resources"):
-        if structured:
-            raise G5kInputError("site %s: resources is a raw string, do not combine it with %s" % (site, ", ".join(structured)))
-        return "%s,walltime=%s" % (spec["resources"], walltime)
-    for cluster in spec.get("clusters") or []:
-        size = len(catalog.nodes_of_cluster(site, cluster["name"]))
-        if not 1 <= cluster["nodes"] <= size:
-            raise G5kInputError("site %s: %d nodes of cluster %s requested, it has %d" % (
-                site, cluster["nodes"], cluster["name"], size))
-    fqdns = []
+def named_nodes(catalog, spec):
+    """FQDNs of the nodes a site entry names, each checked against the Reference API."""
+    site, fqdns = spec["site"], []
     for name in spec.get("nodes") or []:
         try:
             short, node_site = split_node_name(name, site)
@@ -364,9 +399,25 @@ def resource_string(catalog, spec, walltime):
             raise G5kInputError("node %s is not at site %s" % (name, site))
         catalog.node(site, short)
         fqdns.append(node_fqdn(short, site))
+    return fqdns
+
+
+def resource_string(catalog, spec, walltime):
+    site = spec["site"]
+    structured = [k for k in ("clusters", "nodes", "vlan", "subnet_prefix") if spec.get(k)]
+    if spec.get("resources"):
+        if structured:
+            raise G5kInputError("site %s: resources is a raw string, do not combine it with %s" % (site, ", ".join(structured)))
+        return "%s,walltime=%s" % (spec["resources"], walltime)
+    for cluster in spec.get("clusters") or []:
+        size = len(catalog.nodes_of_cluster(site, cluster["name"]))
+        if cluster["nodes"] > size:
+            raise G5kInputError("site %s: %d nodes of cluster %s requested, it has %d" % (
+                site, cluster["nodes"], cluster["name"], size))
+    fqdns = named_nodes(catalog, spec)
     try:
-        return build_resources(spec.get("clusters"), fqdns, spec.get("vlan"), spec.get("vlan_count") or 1,
-                               spec.get("subnet_prefix"), spec.get("subnet_count") or 1, walltime)
+        return build_resources(spec.get("clusters"), fqdns, spec.get("vlan"), spec.get("vlan_count"),
+                               spec.get("subnet_prefix"), spec.get("subnet_count"), walltime)
     except ValueError as exc:
         raise G5kInputError("site %s: %s" % (site, exc))
 
@@ -378,6 +429,51 @@ def submission(params, resources):
             body[key] = params[key]
     body["command"] = params["command"] or (None if params["reservation"] else DEFAULT_COMMAND)
     return dict((k, v) for k, v in body.items() if v is not None)
+
+
+def _hms(seconds):
+    return "%d:%02d:%02d" % (seconds // 3600, seconds % 3600 // 60, seconds % 60)
+
+
+def _per_cluster(fqdns):
+    counts = {}
+    for fqdn in fqdns:
+        cluster = cluster_of(fqdn.split(".")[0])
+        counts[cluster] = counts.get(cluster, 0) + 1
+    return ", ".join("%d of %s" % (n, c) for c, n in sorted(counts.items())) or "none"
+
+
+def differences(catalog, spec, job, params, walltime):
+    """``[(what, the job has, the task asks for)]`` for an existing job with the task's name.
+
+    Resources are compared once the job has them (not while it waits), and not for raw strings."""
+    found = []
+    if job.get("walltime") is not None and job["walltime"] != walltime_seconds(walltime):
+        found.append(("walltime", _hms(job["walltime"]), _hms(walltime_seconds(walltime))))
+    if "types" in job and set(params["types"]) - set(job["types"] or []):
+        found.append(("types", ", ".join(job.get("types") or []) or "none", ", ".join(params["types"])))
+    nodes = job.get("assigned_nodes") or []
+    if spec.get("resources") or not nodes:
+        return found
+    named = named_nodes(catalog, spec)
+    wanted = [node_fqdn("%s-%d" % (c["name"], i), spec["site"]) for c in spec.get("clusters") or []
+              for i in range(c["nodes"])] + named
+    if _per_cluster(nodes) != _per_cluster(wanted):
+        found.append(("nodes", _per_cluster(nodes), _per_cluster(wanted)))
+    elif set(named) - set(nodes):
+        found.append(("nodes", ", ".join(sorted(nodes)), "including " + ", ".join(sorted(set(named) - set(nodes)))))
+    by_type = job.get("resources_by_type") or {}
+    vlans = [str(v) for v in by_type.get("vlans") or []]
+    kinds = catalog.vlan_kinds(spec["site"]) if vlans else {}
+    have = ", ".join("%s (%s)" % (v, kinds.get(v)) for v in vlans) or "none"
+    asked = "%d %s" % (spec["vlan_count"], spec["vlan"]) if spec.get("vlan") else "none"
+    if len(vlans) != (spec["vlan_count"] if spec.get("vlan") else 0) or any(kinds.get(v) != spec.get("vlan") for v in vlans):
+        found.append(("vlans", have, asked))
+    blocks = spec["subnet_count"] * 2 ** (22 - spec["subnet_prefix"]) if spec.get("subnet_prefix") else 0
+    subnets = by_type.get("subnets") or []
+    if len(subnets) != blocks:
+        found.append(("subnets", "%d /22 blocks" % len(subnets), "%d /22 blocks" % blocks))
+    return found
 
 
 # Seconds a rollback waits for OAR to end the jobs it deleted.
@@ -399,7 +495,7 @@ def pending_of(entries, state):
     return any(e["state"] not in FINAL_STATES + ("absent",) for e in entries if e["uid"] is not None)
 
 
-def present(module, client, catalog, user, specs):
+def present(module, client, catalog, user, specs, done):
     params = module.params
     walltime = normalize_walltime(params["walltime"])
     if params["reservation"]:
@@ -407,54 +503,65 @@ def present(module, client, catalog, user, specs):
     planned = []
     for spec in specs:  # validate every site before creating anything
         catalog.oar_site(spec["site"], "OAR jobs")
-        planned.append((spec["site"], resource_string(catalog, spec, walltime)))
-    entries, created = [], []
-    for site, resources in planned:
+        planned.append((spec, resource_string(catalog, spec, walltime)))
+    entries, kept = [], {}
+    for spec, resources in planned:
+        site = spec["site"]
         job = find_job_by_name(client, site, user, params["name"])
         if job:
-            entries.append(job_summary(site, job))
+            entry = job_summary(site, job)
+            kept[site] = differences(catalog, spec, job, params, walltime)
+            entry["differences"] = ["%s: the job has %s, the task asks for %s" % found for found in kept[site]]
         else:
             entry = job_summary(site, {"name": params["name"], "state": "absent"})
-            entry.update(uid=None, resources=resources)
-            entries.append(entry)
+            entry.update(uid=None, resources=resources, differences=[])
+        entries.append(entry)
+    for entry in entries:
+        if entry["differences"]:
+            module.warn("job %s named %r at %s is kept as it is, with other resources than this task asks for "
+                        "(%s): OAR cannot change a job's resources; release it (state: absent) and run again to "
+                        "get the new ones" % (entry["uid"], params["name"], entry["site"], "; ".join(entry["differences"])))
     before = dict((e["site"], e["state"]) for e in entries)
     to_create = [e for e in entries if e["uid"] is None]
     if to_create and not module.check_mode:
+        created = []
         for entry in to_create:
             try:
                 job = client.post(path_of("sites", entry["site"], "jobs"), submission(params, entry["resources"]),
                                   "submit job %s at %s" % (params["name"], entry["site"]))
             except G5kApiError as exc:
-                hints = [h for h in (exc.hint, rollback(client, created)) if h]
+                hints = [h for h in (exc.hint, rollback(client, created, done)) if h]
                 raise G5kApiError(exc.operation, exc.method, exc.path, exc.status, exc.body, "; ".join(hints))
             created.append(entry)
             entry["uid"] = (job or {}).get("uid")
             entry["state"] = (job or {}).get("state", "waiting")
+            done.record("submitted job %s at %s" % (entry["uid"], entry["site"]))
         refresh(client, to_create)
-    return entries, bool(to_create), before
+    return entries, bool(to_create), before, dict((site, found) for site, found in kept.items() if found)
 
 
-def rollback(client, created):
+def rollback(client, created, done):
     """Delete the jobs this task created, and wait until OAR has ended them: deletion is
     asynchronous, and a re-run must not find (and adopt) a job that is only being killed."""
     if not created:
         return "no job was created by this task"
-    done = []
+    outcome = []
     for entry in created:
         path = path_of("sites", entry["site"], "jobs", entry["uid"])
         try:
             client.delete(path, "roll back job", missing_ok=True)
+            done.record("deleted job %s at %s again (rollback)" % (entry["uid"], entry["site"]))
             over = poll_until(lambda: refresh(client, [entry])[0]["state"],
                               lambda state: state in FINAL_STATES + ("absent",),
                               ROLLBACK_TIMEOUT, interval=1, sleep=client.sleep)[1]
-            done.append("%s at %s%s" % (entry["uid"], entry["site"],
-                                        "" if over else " (deleted, still %s)" % entry["state"]))
+            outcome.append("%s at %s%s" % (entry["uid"], entry["site"],
+                                           "" if over else " (deleted, still %s)" % entry["state"]))
         except G5kApiError as exc:
-            done.append("%s at %s NOT deleted: %s" % (entry["uid"], entry["site"], exc))
-    return "rolled back the jobs this task had created: %s" % ", ".join(done)
+            outcome.append("%s at %s NOT deleted: %s" % (entry["uid"], entry["site"], exc))
+    return "rolled back the jobs this task had created: %s" % ", ".join(outcome)
 
 
-def absent(module, client, catalog, user, specs):
+def absent(module, client, catalog, user, specs, done):
     entries = []
     for spec in specs:
         catalog.oar_site(spec["site"], "OAR jobs")
@@ -466,34 +573,37 @@ def absent(module, client, catalog, user, specs):
         for entry in found:
             client.delete(path_of("sites", entry["site"], "jobs", entry["uid"]),
                           "delete job %s at %s" % (entry["uid"], entry["site"]), missing_ok=True)
+            done.record("deleted job %s at %s" % (entry["uid"], entry["site"]))
         refresh(client, found)
-    return entries, bool(found), before
+    return entries, bool(found), before, {}
 
 
-def work(module, client):
+def work(module, client, done):
+    """One step: create or delete what is missing and report the states. Waiting (wait=true) is
+    the action plugin's loop, which runs this step again and shows the progress."""
     params = module.params
+    check_job_name(params["name"])
     user = api_user(client)
     if not user:
         raise G5kInputError("cannot tell whose jobs to look for: set api_username (or USER on a frontend)")
     catalog = ReferenceCatalog(client)
     specs = site_specs(params)
     step = present if params["state"] == "present" else absent
-    entries, changed, before = step(module, client, catalog, user, specs)
-    if params["wait"] and not module.check_mode and pending_of(entries, params["state"]):
-        entries, finished = poll_until(lambda: refresh(client, entries), lambda e: not pending_of(e, params["state"]),
-                                       params["wait_timeout"], sleep=client.sleep)
-        if not finished:
-            raise G5kInputError("timeout after %ss: %s (the jobs are kept)" % (params["wait_timeout"], ", ".join(
-                "job %s at %s is %s" % (e["uid"], e["site"], e["state"]) for e in entries)))
+    entries, changed, before, kept = step(module, client, catalog, user, specs, done)
     ended = [e for e in entries if e["uid"] is not None and e["state"] in FINAL_STATES]
     if ended and params["state"] == "present":
         raise G5kInputError("job(s) ended before running: %s" % ", ".join(
             "%s at %s is %s" % (e["uid"], e["site"], e["state"]) for e in ended))
     result = {"changed": changed, "jobs": entries, "pending": pending_of(entries, params["state"])}
     if module._diff:
-        result["diff"] = {"before": before, "after": dict(
-            (e["site"], "absent" if params["state"] == "absent" else (e["state"] if e["uid"] else "waiting"))
-            for e in entries)}
+        after = dict((e["site"], "absent" if params["state"] == "absent" else (e["state"] if e["uid"] else "waiting"))
+                     for e in entries)
+        for entry in entries:
+            if entry["site"] in kept:  # a job kept with other resources: what it has, what was asked
+                head = {"job": entry["uid"], "state": entry["state"]}
+                before[entry["site"]] = dict(head, **dict((what, has) for what, has, asked in kept[entry["site"]]))
+                after[entry["site"]] = dict(head, **dict((what, asked) for what, has, asked in kept[entry["site"]]))
+        result["diff"] = {"before": before, "after": after}
     return result
 
 
@@ -503,7 +613,8 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         site=dict(type="str"),
         sites=dict(type="list", elements="dict", options=dict(site=dict(type="str", required=True), **resource_options())),
-        walltime=dict(type="str", default="1:00:00"),
+        # raw, not str: an unquoted 2:00 arrives as the int 120 and must be refused, not read as hours
+        walltime=dict(type="raw", default="1:00:00"),
         types=dict(type="list", elements="str", default=[]),
         queue=dict(type="str"),
         project=dict(type="str"),
@@ -520,7 +631,7 @@ def main():
         required_one_of=[("site", "sites")],
         supports_check_mode=True,
     )
-    run_task(module, lambda client: work(module, client))
+    run_task(module, lambda client, done: work(module, client, done))
 
 
 if __name__ == "__main__":

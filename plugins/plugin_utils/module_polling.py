@@ -4,10 +4,11 @@
 """Waiting with visible progress, for modules that can be re-run as one step (PRIVATE).
 
 A module cannot print while it runs. Modules such as oar_job and kadeploy are written so that a
-run with ``wait=false`` does one step (create what is missing, report the state and a
-``pending`` flag) and a re-run is a no-op that reads the state again. The action plugin runs
-that step in a loop and prints the state and the elapsed time between steps, so whoever runs the
-play sees a job waiting for resources or a deployment in progress.
+run does one step (create what is missing, report the state and a ``pending`` flag) and a
+re-run is a no-op that reads the state again. The action plugin runs that step under the
+collection's one polling loop (``module_utils/polling.py``, also used inside modules) and prints
+the state and the elapsed time between steps, so whoever runs the play sees a job waiting for
+resources or a deployment in progress.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,11 +20,13 @@ import time
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.g5k.testbed.plugins.module_utils.polling import poll_until
+
 display = Display()
 
 
 class PollingAction(ActionBase):
-    """Subclasses set MODULE, WAIT_DEFAULT, TIMEOUT_DEFAULT and implement ``describe(result)``."""
+    """Subclasses set MODULE, WAIT_DEFAULT, TIMEOUT_DEFAULT and implement ``describe(result, args)``."""
 
     MODULE = None
     WAIT_DEFAULT = False
@@ -33,7 +36,7 @@ class PollingAction(ActionBase):
     ACCUMULATED = ()  # list results to add up over the steps
     ONE_SHOT_ARGS = ()  # args that only apply to the first step (e.g. force)
 
-    def describe(self, result):
+    def describe(self, result, args):
         raise NotImplementedError
 
     def run(self, tmp=None, task_vars=None):
@@ -43,32 +46,35 @@ class PollingAction(ActionBase):
         if not wait or self._play_context.check_mode:
             return self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
         timeout = args.get("wait_timeout", self.TIMEOUT_DEFAULT)
-        step_args = dict(args, wait=False)
+        first_args = dict(args, wait=False)
+        later_args = dict(first_args, **dict((key, False) for key in self.ONE_SHOT_ARGS if key in first_args))
         started = time.time()
-        result = self._execute_module(module_name=self.MODULE, module_args=step_args, task_vars=task_vars)
-        changed = bool(result.get("changed"))
-        collected = dict((key, list(result.get(key) or [])) for key in self.ACCUMULATED)
-        diff = result.get("diff")
-        later_args = dict(step_args, **dict((key, False) for key in self.ONE_SHOT_ARGS if key in step_args))
-        interval = self.FIRST_INTERVAL
-        while not result.get("failed") and result.get("pending"):
-            elapsed = time.time() - started
-            if elapsed >= timeout:
-                result["failed"] = True
-                result["msg"] = "timeout after %ds: %s" % (timeout, self.describe(result))
-                break
-            display.display("%s: %s (%ds elapsed)" % (self.MODULE, self.describe(result), elapsed))
-            time.sleep(min(interval, max(0.0, timeout - elapsed)))
-            interval = min(self.MAX_INTERVAL, interval * 1.5)
-            result = self._execute_module(module_name=self.MODULE, module_args=later_args, task_vars=task_vars)
-            changed = changed or bool(result.get("changed"))
+        seen = {"steps": 0, "changed": False, "diff": None, "collected": dict((key, []) for key in self.ACCUMULATED)}
+
+        def step():
+            step_args = later_args if seen["steps"] else first_args
+            result = self._execute_module(module_name=self.MODULE, module_args=step_args, task_vars=task_vars)
+            if not seen["steps"]:
+                seen["diff"] = result.get("diff")
+            seen["steps"] += 1
+            seen["changed"] = seen["changed"] or bool(result.get("changed"))
             for key in self.ACCUMULATED:
-                collected[key].extend(result.get(key) or [])
-        if not result.get("failed"):
-            display.display("%s: %s (%ds elapsed)" % (self.MODULE, self.describe(result), time.time() - started))
-        result["changed"] = changed
-        for key, values in collected.items():
-            result[key] = sorted(set(values))
-        if diff is not None:
-            result["diff"] = diff
+                seen["collected"][key].extend(result.get(key) or [])
+                result[key] = sorted(set(seen["collected"][key]))
+            if result.get("pending") and not result.get("failed"):
+                display.display("%s: %s (%ds elapsed)" % (self.MODULE, self.describe(result, args), time.time() - started))
+            return result
+
+        result, finished = poll_until(step, lambda r: r.get("failed") or not r.get("pending"), timeout,
+                                      interval=self.FIRST_INTERVAL, max_interval=self.MAX_INTERVAL,
+                                      sleep=time.sleep, clock=time.time)
+        if not finished:
+            result["failed"] = True
+            result["msg"] = "timeout after %ds: %s" % (timeout, self.describe(result, args))
+        elif not result.get("failed"):
+            display.display("%s: %s (%ds elapsed)" % (self.MODULE, self.describe(result, args), time.time() - started))
+        # the first step's changes (a job submitted, nodes deployed) count even if a later step fails
+        result["changed"] = seen["changed"]
+        if seen["diff"] is not None:
+            result["diff"] = seen["diff"]
         return result

@@ -62,17 +62,38 @@ def test_oar_job_waits_step_by_step_and_shows_state(clock, shown):
     assert result["diff"] == {"before": {}, "after": {}}
     assert all(name == "g5k.testbed.oar_job" and args["wait"] is False for name, args in sent)
     assert len(sent) == 3
-    assert shown[0] == "g5k.testbed.oar_job: job 7 at rennes is waiting (0s elapsed)"
+    assert shown[0] == "g5k.testbed.oar_job: job 7 at rennes is waiting (OAR has not scheduled it yet) (0s elapsed)"
     assert shown[1].startswith("g5k.testbed.oar_job: job 7 at rennes is launching (5s elapsed)")
     assert "running" in shown[-1]
 
 
-def test_timeout_fails_with_the_last_state(clock, shown):
-    steps = [{"changed": True, "pending": True, "jobs": [job("waiting")]}]
+def test_timeout_fails_with_the_last_state_and_why_the_job_waits(clock, shown):
+    waiting = dict(job("waiting"), scheduled_at=1700003600, message="R=8,W=2:0:0,J=B,N=x (Karma=0.000,quota_ok)")
+    steps = [{"changed": True, "pending": True, "jobs": [waiting]}]
     action, sent = make_action(oar_job_action, {"name": "x", "site": "rennes", "wait": True, "wait_timeout": 20}, steps)
     result = action.run(task_vars={})
-    assert result["failed"] and result["msg"] == "timeout after 20s: job 7 at rennes is waiting"
+    assert result["failed"] and result["msg"] == (
+        "timeout after 20s: job 7 at rennes is waiting (OAR plans to start it at 2023-11-14 23:13:20 UTC; "
+        "OAR says: R=8,W=2:0:0,J=B,N=x (Karma=0.000,quota_ok))")
     assert result["changed"] is True
+
+
+def test_a_release_names_the_sites_without_a_job(clock, shown):
+    steps = [{"changed": True, "pending": True, "jobs": [dict(job("running"), state="running"),
+                                                          {"uid": None, "site": "nancy", "state": "absent"}]},
+             {"changed": False, "pending": False, "jobs": [job("terminated"), {"uid": None, "site": "nancy", "state": "absent"}]}]
+    action, sent = make_action(oar_job_action, {"name": "x", "sites": [], "state": "absent", "wait": True}, steps)
+    action.run(task_vars={})
+    assert shown[-1].startswith("g5k.testbed.oar_job: job 7 at rennes is terminated, no job named x at nancy (")
+    assert not [line for line in shown if "None" in line]
+
+
+def test_a_later_step_that_fails_keeps_the_first_steps_change(clock, shown):
+    steps = [{"changed": True, "pending": True, "jobs": [job("waiting")]},
+             {"failed": True, "changed": False, "msg": "job(s) ended before running: 7 at rennes is error"}]
+    action, sent = make_action(oar_job_action, {"name": "x", "site": "rennes", "wait": True}, steps)
+    result = action.run(task_vars={})
+    assert result["failed"] and result["changed"] is True and "ended before running" in result["msg"]
 
 
 def test_without_wait_or_in_check_mode_the_module_runs_once(clock, shown):
@@ -95,5 +116,14 @@ def test_kadeploy_accumulates_deployments_and_forces_only_the_first_step(clock, 
     assert result["deployments"] == ["D-1", "D-2"] and result["would_deploy"] == [node]
     assert result["changed"] is True
     assert [step_args["force"] for name, step_args in sent] == [True, False, False]
-    assert shown[0] == "g5k.testbed.kadeploy: 1 deploying (0s elapsed)"
-    assert shown[-1].startswith("g5k.testbed.kadeploy: 1 OK")
+    assert shown[0] == "g5k.testbed.kadeploy: e on 1 nodes: 1 deploying (parasilo-1) (0s elapsed)"
+    assert shown[-1].startswith("g5k.testbed.kadeploy: e on 1 nodes: 1 OK (parasilo-1)")
+
+
+def test_kadeploy_that_deployed_nothing_says_so(clock, shown):
+    nodes = dict(("parasilo-%d.rennes.grid5000.fr" % i, {"state": "OK"}) for i in (1, 2, 3))
+    steps = [{"changed": False, "pending": False, "deployments": [], "would_deploy": [], "nodes": nodes}]
+    action, sent = make_action(kadeploy_action, {"nodes": sorted(nodes), "environment": "debian12-min"}, steps)
+    action.run(task_vars={})
+    assert shown == ["g5k.testbed.kadeploy: nothing deployed, debian12-min already ran on the nodes in this job: "
+                     "3 OK (parasilo-1, parasilo-2, parasilo-3) (0s elapsed)"]

@@ -215,3 +215,79 @@ def test_client_for_plugin_uses_open_url(fake_api, tmp_path):
     assert isinstance(client.transport, OpenUrlTransport)
     client.get("/sites", "list")
     assert client.requests == [("GET", "/sites")]
+
+
+# ---- what first users hit (issue 9) -----------------------------------------------------------
+
+def test_credentials_written_in_the_uri_are_taken_out_and_used(tmp_path):
+    settings = resolve_api_settings({"api_uri": "http://jdoe:s3cr%40t@127.0.0.1:8000/stable"}, environ={},
+                                    config_path=str(tmp_path / "none.yaml"))
+    assert (settings.uri, settings.username, settings.password) == ("http://127.0.0.1:8000/stable", "jdoe", "s3cr@t")
+
+
+def test_uri_credentials_that_contradict_api_username_are_refused(tmp_path):
+    with pytest.raises(ApiSettingsError) as err:
+        resolve_api_settings({"api_uri": "http://jdoe:pw@host/stable", "api_username": "asmith", "api_password": "x"},
+                             environ={}, config_path=str(tmp_path / "none.yaml"))
+    assert "holds the login jdoe but option api_username says asmith" in str(err.value)
+    assert "pw" not in str(err.value).replace("api_password", "")
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+def test_unreachable_uri_hint_never_shows_uri_credentials(fake_api, kind, tmp_path):
+    fake_api.on("GET", "/sites", Reply(no_answer="Connection refused"))
+    settings = resolve_api_settings({"api_uri": BASE.replace("https://", "https://jdoe:hunter2@"), "api_retries": 0},
+                                    environ={}, config_path=str(tmp_path / "none.yaml"))
+    transport = FetchUrlTransport(FakeModule()) if kind == "fetch_url" else OpenUrlTransport()
+    client = G5kApiClient(settings, transport, sleep=lambda s: None)
+    with pytest.raises(G5kApiError) as err:
+        client.get("/sites", "list sites")
+    assert "hunter2" not in str(err.value) and "is api_uri %s reachable?" % BASE in str(err.value)
+    sent = {k.lower(): v for k, v in fake_api.calls[0].headers.items()}
+    assert sent["authorization"] == "Basic " + base64.b64encode(b"jdoe:hunter2").decode()
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+def test_a_200_answer_that_is_not_json_is_an_error_naming_the_api_root(fake_api, kind):
+    fake_api.on("GET", "/sites/rennes", Reply(200, text="<html><body>Please log in</body></html>",
+                                              headers={"Content-Type": "text/html"}))
+    with pytest.raises(G5kApiError) as err:
+        make_client(kind).get("/sites/rennes", "read site rennes")
+    message = str(err.value)
+    assert "read site rennes failed: GET /sites/rennes returned HTTP 200: the answer is not JSON (text/html)" in message
+    assert "<html><body>Please log in</body></html>" in message and "ending in /stable" in message
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+def test_https_to_a_plain_http_server_says_use_http_not_validate_certs(fake_api, kind):
+    fake_api.on("GET", "/sites", Reply(no_answer="<urlopen error [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1000)>"))
+    with pytest.raises(G5kApiError) as err:
+        make_client(kind).get("/sites", "list sites")
+    assert "answered in plain HTTP, not TLS: use an http:// api_uri" in str(err.value)
+    assert "validate_certs=false" not in str(err.value)
+    assert len(fake_api.calls) == 1
+
+
+@pytest.mark.parametrize("kind", TRANSPORTS)
+def test_http_to_an_https_server_says_use_https(fake_api, kind):
+    settings = ApiSettings(uri=BASE.replace("https://", "http://"), retries=0)
+    fake_api.on("GET", "/sites", Reply(400, text="The plain HTTP request was sent to HTTPS port"))
+    transport = FetchUrlTransport(FakeModule()) if kind == "fetch_url" else OpenUrlTransport()
+    with pytest.raises(G5kApiError) as err:
+        G5kApiClient(settings, transport).get("/sites", "list sites")
+    assert "If the server speaks HTTPS, the api_uri must start with https://" in str(err.value)
+
+
+def test_api_retry_delay_is_not_a_hidden_option(tmp_path):
+    settings = resolve_api_settings({"api_retry_delay": 0.001}, environ={}, config_path=str(tmp_path / "none.yaml"))
+    assert settings.retry_delay == 1.0
+    assert "api_retry_delay" not in api_client.api_argument_spec()
+
+
+def test_user_agent_version_is_the_collections_version():
+    import pathlib
+
+    import yaml
+    galaxy = pathlib.Path(__file__).resolve().parents[4] / "galaxy.yml"
+    assert api_client.COLLECTION_VERSION == yaml.safe_load(galaxy.read_text())["version"]
+    assert api_client.USER_AGENT.startswith("g5k.testbed/%s " % api_client.COLLECTION_VERSION)

@@ -44,7 +44,12 @@ def test_job_by_id_and_given_subnets(fake_api, rennes):
     (dict(job_name="nope"), "no active job named 'nope' at rennes"),
     (dict(subnets=["10.156.0.0/33"]), "subnets:"),
     (dict(subnets=["10.156.0.0/22"], offset=-1), "must not be negative"),
+    (dict(subnets=["10.156.0.0/22"], count=-1), "must not be negative"),
     (dict(site="bordeaux", job_id=1), "site bordeaux is scheduled by slurm"),
+    (dict(subnets=["10.156.0.0/22"], count=5000),
+     "5000 addresses asked from offset 0, but 10.156.0.0/22 hold 1022 usable addresses"),
+    (dict(subnets=["10.156.0.0/22"], count=2, offset=1021), "2 addresses asked from offset 1021"),
+    (dict(subnets=["10.156.0.0/22"], offset=2000), "offset 2000 is past the 1022 usable addresses"),
 ])
 def test_bad_input(fake_api, rennes, extra, message):
     fake_api.on("GET", "/sites/rennes/jobs/7", Reply(404, text="Couldn't find OAR::Job with 'job_id'=7"))

@@ -3,8 +3,9 @@
 import pytest
 
 from ansible_collections.g5k.testbed.plugins.modules import kadeploy
+from g5k_environments import environment, script_environments
 from g5k_fake_api import BASE, Reply
-from g5k_module_runner import fails, ok
+from g5k_module_runner import fails, ok, run_module
 from g5k_reference import KadeploySite, running_job, script_jobs, script_site
 
 AUTH = {"api_uri": BASE, "api_username": "jdoe", "api_password": "pw"}
@@ -28,7 +29,19 @@ def rennes(fake_api):
     script_site(fake_api, "rennes", {"parasilo": 4})
     script_jobs(fake_api, "rennes", [deploy_job()])
     fake_api.json("GET", "/sites/rennes/jobs/100", deploy_job())
+    script_environments(fake_api, "rennes")
     return KadeploySite(fake_api, "rennes")
+
+
+def deploy(extra=None, **kwargs):
+    """What the action plugin does with wait=true: one step, then steps without force until
+    nothing is pending; returns the last step's result, with changed over all the steps."""
+    result = ok(kadeploy, args(**(extra or {})), **kwargs)
+    changed = result["changed"]
+    while result["pending"]:
+        result = ok(kadeploy, args(**dict(extra or {}, force=False)), **kwargs)
+        changed = changed or result["changed"]
+    return dict(result, changed=changed)
 
 
 def args(**extra):
@@ -46,29 +59,36 @@ def test_check_mode_says_what_would_be_deployed(fake_api, rennes):
     assert not fake_api.requests("POST")
 
 
-def test_deploy_waits_then_second_run_is_a_no_op(fake_api, rennes):
+def test_one_step_starts_the_deployment_and_reports_it_pending(fake_api, rennes):
     result = ok(kadeploy, args())
+    assert result["changed"] is True and result["pending"] is True
+    assert result["nodes"][N1] == {"state": "deploying", "attempts": 1, "deployment": "D-1"}
+    assert len(fake_api.requests("POST", "/sites/rennes/deployments")) == 1
+
+
+def test_deploy_waits_then_second_run_is_a_no_op(fake_api, rennes):
+    result = deploy()
     assert result["changed"] is True
     body = fake_api.requests("POST", "/sites/rennes/deployments")[0].body
     assert body == {"nodes": [N1, N2], "environment": "debian12-nfs", "key": "ssh-ed25519 AAAA test@host", "vlan": 4}
     assert result["ok_nodes"] == [N1, N2] and result["failed_nodes"] == []
     assert result["nodes"][N1] == {"state": "OK", "attempts": 1, "deployment": "D-1"}
-    again = ok(kadeploy, args())
+    again = deploy()
     assert again["changed"] is False and again["would_deploy"] == []
     assert len(fake_api.requests("POST")) == 1
     assert ok(kadeploy, args(), check_mode=True)["changed"] is False
 
 
 def test_another_environment_or_force_deploys_again(fake_api, rennes):
-    ok(kadeploy, args())
-    assert ok(kadeploy, args(environment="debian12-min"))["changed"] is True
+    deploy()
+    assert deploy(dict(environment="debian12-min"))["changed"] is True
     forced = ok(kadeploy, args(force=True))
     assert forced["changed"] is True and forced["deployments"] == ["D-3"]
 
 
 def test_ko_nodes_are_redeployed_a_bounded_number_of_times(fake_api, rennes):
     rennes.ko = {N2: 1}
-    result = ok(kadeploy, args())
+    result = deploy()
     bodies = [c.body["nodes"] for c in fake_api.requests("POST", "/sites/rennes/deployments")]
     assert bodies == [[N1, N2], [N2]]
     assert result["nodes"][N2]["attempts"] == 2 and result["nodes"][N2]["state"] == "OK"
@@ -76,6 +96,8 @@ def test_ko_nodes_are_redeployed_a_bounded_number_of_times(fake_api, rennes):
 
 def test_nodes_still_ko_after_max_attempts_fail_with_per_node_results(fake_api, rennes):
     rennes.ko = {N2: 5}
+    with pytest.raises(AssertionError, match="nodes still KO after 2 deployments"):
+        deploy(dict(max_attempts=2))
     result = fails(kadeploy, args(max_attempts=2))
     assert "nodes still KO after 2 deployments: " + N2 in result["msg"]
     assert result["ok_nodes"] == [N1]
@@ -85,7 +107,7 @@ def test_nodes_still_ko_after_max_attempts_fail_with_per_node_results(fake_api, 
 def test_key_file_is_read(fake_api, rennes, tmp_path):
     key = tmp_path / "id.pub"
     key.write_text("ssh-rsa BBBB me@laptop\n")
-    ok(kadeploy, args(key=None, key_file=str(key)))
+    deploy(dict(key=None, key_file=str(key)))
     assert fake_api.requests("POST")[0].body["key"] == "ssh-rsa BBBB me@laptop"
 
 
@@ -104,6 +126,12 @@ BAD_INPUTS = [
     ("VLAN the site does not have", dict(vlan="40"), "VLAN 40 does not exist at rennes"),
     ("unreadable key file", dict(key=None, key_file="/nonexistent/id.pub"), "cannot read key_file"),
     ("max_attempts below one", dict(max_attempts=0), "max_attempts must be at least 1"),
+    ("no nodes at all", dict(nodes=[]), "nodes is empty"),
+    ("environment typo", dict(environment="debian12-mni"), "environment 'debian12-mni' does not exist at rennes: did you mean debian12-min or"),
+    ("environment nobody has", dict(environment="windows-xp"), "its environments are debian12-min, debian12-nfs"),
+    ("environment version that does not exist", dict(environment="debian12-min", version=3),
+     "environment 'debian12-min' has no version 3 at rennes: its versions are 2026010100, 2025060100"),
+    ("environment of another owner", dict(environment="debian12-min@asmith"), "does not exist at rennes for user asmith"),
 ]
 
 
@@ -132,9 +160,45 @@ def test_listing_deployments_is_retried(fake_api, rennes):
     listing = fake_api.routes[("GET", "/sites/rennes/deployments")]
     flaky = [Reply(500, text="Internal Server Error")]
     fake_api.on("GET", "/sites/rennes/deployments", handler=lambda call: flaky.pop(0) if flaky else listing(call))
-    assert ok(kadeploy, args())["ok_nodes"] == [N1, N2]
+    assert deploy()["ok_nodes"] == [N1, N2]
 
 
 def test_default_vlan_means_no_vlan(fake_api, rennes):
     ok(kadeploy, args(vlan="DEFAULT"))
     assert "vlan" not in fake_api.requests("POST", "/sites/rennes/deployments")[0].body
+
+
+def test_environment_is_checked_in_check_mode_too(fake_api, rennes):
+    result = fails(kadeploy, args(environment="debian12-mni"), check_mode=True)
+    assert "did you mean debian12-min or debian12-nfs?" in result["msg"] and result["changed"] is False
+    assert not fake_api.requests("GET", "/sites/rennes/deployments")
+
+
+def test_environment_built_for_another_architecture_is_refused(fake_api, rennes):
+    nodes = fake_api.routes[("GET", "/sites/rennes/clusters/parasilo/nodes")][0].body
+    for node in nodes["items"]:
+        node["architecture"] = {"platform_type": "x86_64"}
+    result = fails(kadeploy, args(environment="ubuntu2404-arm"))
+    assert "environment 'ubuntu2404-arm' at rennes is built for aarch64, not for x86_64 (the nodes' architecture)" \
+        in result["msg"]
+    assert not fake_api.requests("POST")
+    assert fake_api.requests("GET", "/sites/rennes/environments")[0].query["name"] == "ubuntu2404-arm"
+
+
+def test_an_environment_given_by_url_is_left_to_kadeploy(fake_api, rennes):
+    result = ok(kadeploy, args(environment="http://public.rennes.grid5000.fr/~jdoe/my-env.yaml"))
+    assert result["changed"] is True and not fake_api.requests("GET", "/sites/rennes/environments")
+
+
+def test_a_failure_after_a_deployment_reports_changed_and_what_was_started(fake_api, rennes):
+    script_site(fake_api, "nancy", {"gros": 2})
+    nancy_job = running_job(500, "nancy", ["gros-1"])
+    nancy_job["types"] = ["deploy"]
+    script_jobs(fake_api, "nancy", [nancy_job])
+    script_environments(fake_api, "nancy")
+    KadeploySite(fake_api, "nancy")
+    fake_api.on("POST", "/sites/nancy/deployments", Reply(503, text="Kadeploy server unavailable"))
+    result = fails(kadeploy, args(nodes=["parasilo-1", "gros-1.nancy"]))
+    assert "POST /sites/nancy/deployments returned HTTP 503" in result["msg"]
+    assert result["changed"] is True
+    assert result["done"] == ["started deployment D-1 of debian12-nfs on %s at rennes" % N1]

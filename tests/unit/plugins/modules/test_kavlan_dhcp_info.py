@@ -24,7 +24,7 @@ def rennes(fake_api):
 
 
 def test_dhcp_check_mode_sends_nothing(fake_api, rennes):
-    result = ok(kavlan_dhcp, dict(AUTH, site="rennes", vlan="4"), check_mode=True)
+    result = ok(kavlan_dhcp, dict(AUTH, site="rennes", vlan="4", state="stopped"), check_mode=True)
     assert result["changed"] is True and result["action"] == "stop" and result["state_known"] is False
     assert not fake_api.requests("PUT")
 
@@ -40,13 +40,19 @@ def test_dhcp_sends_the_action_every_run(fake_api, rennes):
                                            ("DEFAULT", "cannot be used at rennes"),
                                            ("77", "VLAN 77 cannot be used at rennes")])
 def test_dhcp_bad_vlan(fake_api, rennes, vlan, message):
-    assert message in fails(kavlan_dhcp, dict(AUTH, site="rennes", vlan=vlan))["msg"]
+    assert message in fails(kavlan_dhcp, dict(AUTH, site="rennes", vlan=vlan, state="stopped"))["msg"]
     assert not fake_api.requests("PUT")
+
+
+def test_dhcp_state_is_required_so_nothing_is_stopped_by_surprise(fake_api, rennes):
+    result = fails(kavlan_dhcp, dict(AUTH, site="rennes", vlan="4"))
+    assert "missing required arguments: state" in result["msg"]
+    assert not fake_api.calls
 
 
 def test_dhcp_api_error(fake_api, rennes):
     fake_api.on("PUT", "/sites/rennes/vlans/4/dhcpd", Reply(415, text="Content-Type must be application/json"))
-    msg = fails(kavlan_dhcp, dict(AUTH, site="rennes", vlan="4"))["msg"]
+    msg = fails(kavlan_dhcp, dict(AUTH, site="rennes", vlan="4", state="stopped"))["msg"]
     assert "stop the DHCP server of VLAN 4 at rennes failed: PUT /sites/rennes/vlans/4/dhcpd returned HTTP 415" in msg
 
 
@@ -70,5 +76,5 @@ def test_info_unknown_vlan(fake_api, rennes):
 def test_dhcp_put_is_retried_after_a_5xx(fake_api, rennes, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     fake_api.on("PUT", "/sites/rennes/vlans/4/dhcpd", Reply(503, text="busy"), Reply(204))
-    assert ok(kavlan_dhcp, dict(AUTH, site="rennes", vlan="4"))["changed"] is True
+    assert ok(kavlan_dhcp, dict(AUTH, site="rennes", vlan="4", state="started"))["changed"] is True
     assert len(fake_api.requests("PUT")) == 2

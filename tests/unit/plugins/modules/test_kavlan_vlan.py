@@ -136,11 +136,16 @@ BAD_INPUTS = [
     ("interface KaVLAN cannot move", dict(device="eth2"), "cannot be moved by KaVLAN"),
     ("Slurm site", dict(nodes=["bordemer-1.bordeaux"]), "site bordeaux is scheduled by slurm, not OAR"),
     ("username without password", dict(api_password=None), "no password"),
+    ("no nodes at all", dict(nodes=[]), "nodes is empty"),
+    ("routed VLAN id for nodes of two sites", dict(nodes=["parasilo-1", "gros-1.nancy"]),
+     "VLAN 4 is a VLAN of each site (kavlan at nancy, kavlan at rennes), not one VLAN spanning rennes and nancy"),
 ]
 
 
 @pytest.mark.parametrize("label, extra, message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
 def test_bad_input_is_refused_before_any_change(fake_api, rennes, label, extra, message):
+    script_site(fake_api, "nancy", {"gros": 2})
+    script_jobs(fake_api, "nancy", [running_job(2, "nancy", ["gros-1"], vlans=["4"])])
     fake_api.on("GET", "/sites/lile", Reply(404, text="not found"))
     fake_api.json("GET", "/sites", {"total": 2, "items": [{"uid": "rennes"}, {"uid": "bordeaux"}]})
     fake_api.json("GET", "/sites/bordeaux", {"uid": "bordeaux", "scheduler": "slurm"})
@@ -156,3 +161,34 @@ def test_the_same_node_named_twice_is_moved_once(fake_api, rennes):
     result = ok(kavlan_vlan, args(nodes=["parasilo-1", "parasilo-1.rennes.grid5000.fr", "PARASILO-1.rennes"]))
     assert result["moves"][0]["interfaces"] == [fqdn("parasilo-1")]
     assert len(result["nodes"]) == 1
+
+
+def test_multi_site_failure_after_one_site_moved_reports_changed_and_the_move(fake_api):
+    script_site(fake_api, "rennes", {"parasilo": 2})
+    script_jobs(fake_api, "rennes", [running_job(1, "rennes", ["parasilo-1"], vlans=["16"])])
+    rennes = KavlanSite(fake_api, "rennes", [fqdn("parasilo-1")])
+    script_site(fake_api, "nancy", {"gros": 2})
+    script_jobs(fake_api, "nancy", [running_job(2, "nancy", ["gros-1"])])
+    KavlanSite(fake_api, "nancy", [fqdn("gros-1", "nancy")],
+               answers={fqdn("gros-1", "nancy"): {"status": "failure", "message": "Switch port locked"}})
+    result = fails(kavlan_vlan, args(nodes=["parasilo-1", "gros-1.nancy"], vlan="16"))
+    assert "gros-1.nancy.grid5000.fr: Switch port locked" in result["msg"]
+    assert result["changed"] is True
+    assert result["done"] == ["moved into VLAN 16 at rennes: parasilo-1.rennes.grid5000.fr"]
+    assert rennes.membership[fqdn("parasilo-1")] == "16"
+
+
+def test_a_lie_after_a_real_move_reports_changed(fake_api, rennes):
+    rennes.answers[fqdn("parasilo-2")] = {"status": "unchanged", "message": "Node already in vlan"}
+    result = fails(kavlan_vlan, args())
+    assert result["changed"] is True and result["done"] == ["moved into VLAN 4 at rennes: parasilo-1.rennes.grid5000.fr"]
+
+
+def test_nodes_of_two_sites_go_back_to_default_together(fake_api, rennes):
+    script_site(fake_api, "nancy", {"gros": 2})
+    script_jobs(fake_api, "nancy", [running_job(2, "nancy", ["gros-1"])])
+    nancy = KavlanSite(fake_api, "nancy", [fqdn("gros-1", "nancy")])
+    nancy.membership[fqdn("gros-1", "nancy")] = "14"
+    rennes.membership[fqdn("parasilo-1")] = "4"
+    result = ok(kavlan_vlan, args(nodes=["parasilo-1", "gros-1.nancy"], vlan="DEFAULT"))
+    assert [m["site"] for m in result["moves"]] == ["rennes", "nancy"]

@@ -113,22 +113,15 @@ def test_multi_site_success_returns_each_site(fake_api, rennes, nancy):
     assert result["jobs"][1]["subnets"] == ["10.156.0.0/22", "10.156.4.0/22"]
 
 
-def test_wait_polls_until_running(fake_api, rennes, monkeypatch):
+def test_one_step_submits_and_reports_a_waiting_job_as_pending(fake_api, rennes):
     rennes.start_state = "waiting"
-    reads = []
-
-    def read(call):
-        reads.append(call)
-        if len(reads) >= 3:
-            rennes.jobs[100]["state"] = "running"
-        return Reply(200, rennes.jobs[100])
-    ok(oar_job, args(), check_mode=True)
-    fake_api.on("GET", "/sites/rennes/jobs/100", handler=read)
-    rennes._routes = lambda uid: None
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
-    result = ok(oar_job, args(wait=True, wait_timeout=60))
-    assert result["jobs"][0]["state"] == "running" and result["pending"] is False
-    assert len(reads) >= 3
+    result = ok(oar_job, args(wait=True, wait_timeout=60))  # waiting is the action plugin's loop
+    assert result["changed"] is True and result["pending"] is True
+    assert result["jobs"][0]["state"] == "waiting"
+    assert len(fake_api.requests("GET", "/sites/rennes/jobs/100")) == 1
+    rennes.jobs[100]["state"] = "running"
+    again = ok(oar_job, args(wait=True))
+    assert again["changed"] is False and again["pending"] is False
 
 
 def test_raw_resources_and_reservation_are_sent_as_given(fake_api, rennes):
@@ -157,6 +150,17 @@ BAD_INPUTS = [
     ("Slurm site", dict(site="bordeaux"), "site bordeaux is scheduled by slurm, not OAR"),
     ("no credentials and no USER", dict(api_username=None, api_password=None), "cannot tell whose jobs"),
     ("API refuses the job (422)", dict(), "HTTP 422: The job you are trying to submit is not valid"),
+    ("empty name", dict(name=""), "name is empty"),
+    ("blank name", dict(name="   "), "name is empty"),
+    ("name with a newline", dict(name="exp\nrm"), "holds a control character"),
+    ("name with surrounding spaces", dict(name=" exp"), "starts or ends with spaces"),
+    ("name longer than OAR keeps", dict(name="x" * 300), "name is 300 characters long: OAR keeps at most 100"),
+    ("zero subnets", dict(subnet_prefix=22, subnet_count=0), "subnet_count is 0: it must be at least 1"),
+    ("zero VLANs", dict(vlan_count=0), "vlan_count is 0: it must be at least 1"),
+    ("zero nodes of a cluster", dict(clusters=[{"name": "parasilo", "nodes": 0}]),
+     "0 nodes of cluster parasilo requested: give at least 1"),
+    ("unquoted YAML walltime 2:00 (the int 120)", dict(walltime=120), "walltime is the number 120, not text"),
+    ("walltime as a float", dict(walltime=1.5), "walltime is the number 1.5, not text"),
 ]
 
 
@@ -196,3 +200,50 @@ def test_submission_failing_with_5xx_is_not_retried(fake_api, rennes):
     result = fails(oar_job, args())
     assert "HTTP 503: Service Unavailable" in result["msg"] and "no job was created by this task" in result["msg"]
     assert len(fake_api.requests("POST", "/sites/rennes/jobs")) == 1
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    shown = []
+    monkeypatch.setattr(oar_job.AnsibleModule, "warn", lambda self, text: shown.append(text))
+    return shown
+
+
+def test_an_existing_job_with_other_resources_is_kept_with_a_warning_and_a_diff(fake_api, rennes, warnings):
+    ok(oar_job, args())
+    result = ok(oar_job, args(walltime="4:00", clusters=[{"name": "parasilo", "nodes": 3}], vlan=None), diff=True)
+    assert result["changed"] is False
+    assert result["jobs"][0]["differences"] == [
+        "walltime: the job has 1:00:00, the task asks for 4:00:00",
+        "nodes: the job has 2 of parasilo, the task asks for 3 of parasilo",
+        "vlans: the job has 4 (kavlan), the task asks for none"]
+    assert len(warnings) == 1 and "job 100 named 'exp' at rennes is kept as it is" in warnings[0]
+    assert result["diff"]["before"]["rennes"] == {"job": 100, "state": "running", "walltime": "1:00:00",
+                                                  "nodes": "2 of parasilo", "vlans": "4 (kavlan)"}
+    assert result["diff"]["after"]["rennes"]["walltime"] == "4:00:00"
+    assert len(fake_api.requests("POST", "/sites/rennes/jobs")) == 1
+
+
+def test_the_same_request_again_has_no_differences_and_no_warning(fake_api, rennes, warnings):
+    ok(oar_job, args(walltime="1:00:00"))
+    again = ok(oar_job, args(walltime="1:00:00"))
+    assert again["jobs"][0]["differences"] == [] and warnings == []
+
+
+def test_a_failure_after_a_submission_reports_changed_and_what_was_done(fake_api, rennes, nancy):
+    nancy.submit_reply = Reply(400, text="Request to oarapi failed with status 400: There are not enough resources")
+    result = fails(oar_job, dict(AUTH, name="grid", sites=[
+        {"site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}]},
+        {"site": "nancy", "clusters": [{"name": "gros", "nodes": 1}]}]))
+    assert result["changed"] is True
+    assert result["done"] == ["submitted job 100 at rennes", "deleted job 100 at rennes again (rollback)"]
+
+
+def test_a_failure_after_a_deletion_reports_changed(fake_api, rennes, nancy):
+    ok(oar_job, dict(AUTH, name="grid", sites=[{"site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}]},
+                                              {"site": "nancy", "clusters": [{"name": "gros", "nodes": 1}]}]))
+    fake_api.on("DELETE", "/sites/nancy/jobs/500", Reply(500, text="OAR is down"))
+    result = fails(oar_job, dict(AUTH, name="grid", state="absent", api_retries=0,
+                                 sites=[{"site": "rennes"}, {"site": "nancy"}]))
+    assert "DELETE /sites/nancy/jobs/500 returned HTTP 500" in result["msg"]
+    assert result["changed"] is True and result["done"] == ["deleted job 100 at rennes"]

@@ -8,6 +8,8 @@ Public API (stable):
 - ``ACTIVE_STATES``, ``FINAL_STATES``.
 - ``api_user(client, environ=None)``: the login jobs belong to (``$USER`` for an anonymous
   client on a frontend, as EnOSlib does).
+- ``list_jobs(client, site, user, states, name=None)``: the jobs of a user (every user's when
+  ``user`` is None) in some states, with their resources.
 - ``active_jobs(client, site, user, name=None)``: the user's jobs in an active state.
 - ``find_job_by_name(client, site, user, name)``: the one active job with that name, ``None``, or
   ``G5kInputError`` when several match (never pick one silently).
@@ -53,14 +55,17 @@ def api_user(client, environ=None):
     return client.username or environ.get("USER")
 
 
-def active_jobs(client, site, user, name=None):
-    params = {"user": user, "state": ",".join(ACTIVE_STATES), "resources": "yes"}
-    if name:
-        params["name"] = name
-    jobs = client.list_items(path_of("sites", site, "jobs"), "list jobs of %s at %s" % (user, site), params)
+def list_jobs(client, site, user, states, name=None):
+    """The jobs of ``user`` (every user's when None) at ``site`` in one of ``states``."""
+    params = {"user": user, "state": ",".join(states), "resources": "yes", "name": name}
+    jobs = client.list_items(path_of("sites", site, "jobs"), "list jobs of %s at %s" % (user or "every user", site), params)
     # a server that ignores a filter must not make us adopt someone else's job
-    return [j for j in jobs if j.get("state") in ACTIVE_STATES and (not user or j.get("user", user) == user)
+    return [j for j in jobs if j.get("state") in states and (not user or j.get("user", user) == user)
             and (name is None or j.get("name") == name)]
+
+
+def active_jobs(client, site, user, name=None):
+    return list_jobs(client, site, user, ACTIVE_STATES, name)
 
 
 def find_job_by_name(client, site, user, name):

@@ -37,10 +37,10 @@ def fast_emulator(nodes=4, state_dir=None):
         yield emulator
 
 
-def _control(emulator, method, path, body):
+def _control(emulator, method, path, body=None):
     base = emulator.url[:-len("/stable")]
-    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(),
+                                     method=method, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.loads(answer.read())
 
@@ -48,6 +48,11 @@ def _control(emulator, method, path, body):
 def set_rules(emulator, *rules):
     """Targeted faults, e.g. {"fault": "lost_answer", "method": "POST", "path": "/sites/rennes/jobs"}."""
     return _control(emulator, "PUT", "/_emulator/faults/rules", {"rules": list(rules)})["rules"]
+
+
+def hits_left(emulator):
+    """How many requests each targeted rule will still hit."""
+    return [rule["count"] for rule in _control(emulator, "GET", "/_emulator/faults/rules")["rules"]]
 
 
 def set_faults(emulator, **faults):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "modules"))
-from g5k_module_harness import api, assert_pattern, emulator_for, run_playbook, task_result  # noqa: E402
+from g5k_module_harness import api, assert_pattern, emulator_for, run_playbook, run_task, task_result  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +60,24 @@ def test_subnet_info_and_dhcp(platform):
     assert subnet["network"]["netmask"] == "255.252.0.0"
     info = results["Info"]["vlans"]
     assert [v["id"] for v in info] == [vlan] and info[0]["type"] == "kavlan"
+
+
+def test_environment_typo_is_found_in_check_mode_before_any_deployment(platform):
+    emulator, job = platform
+    before = len(api(emulator.url, "GET", "/sites/rennes/deployments")["items"])
+    for check in (True, False):
+        result = task_result(run_playbook("kadeploy", emulator.url, check=check, deploy_nodes=job["nodes"][:1],
+                                          deploy_environment="debian12-mni"), "Under test")
+        assert result.get("failed") and "did you mean debian12-min" in result["msg"], result.get("msg")
+        assert result["changed"] is False
+    assert len(api(emulator.url, "GET", "/sites/rennes/deployments")["items"]) == before
+
+
+def test_environment_info_lists_what_kadeploy_accepts(platform, tmp_path):
+    emulator, job = platform
+    found = run_task("kadeploy_environment_info", {"site": "rennes", "name": "debian12-min"}, emulator.url,
+                     tmp_path=tmp_path)
+    assert found["changed"] is False and [e["name"] for e in found["environments"]] == ["debian12-min"]
+    assert isinstance(found["environments"][0]["version"], int) and found["environments"][0]["arch"] == "x86_64"
+    assert run_task("kadeploy_environment_info", {"site": "rennes", "name": "debian12-mni"}, emulator.url,
+                    tmp_path=tmp_path)["environments"] == []

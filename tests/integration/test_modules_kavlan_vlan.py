@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "modules"))
-from g5k_module_harness import CountingProxy, api, assert_pattern, emulator_for, run_playbook, task_result  # noqa: E402
+from g5k_module_harness import (  # noqa: E402
+    CountingProxy,
+    api,
+    assert_pattern,
+    emulator_for,
+    run_playbook,
+    run_task,
+    task_result,
+)
 
 
 def reserve(url, name, **job):
@@ -73,3 +81,33 @@ def test_global_vlan_moves_nodes_of_both_sites(big_platform, tmp_path):
     assert vlan_of(url, "nancy", jobs[1]["nodes"][0]) == vlan
     assert result["nodes"][1]["hostname"] == "%s-kavlan-%s.nancy.grid5000.fr" % (jobs[1]["nodes"][0].split(".")[0], vlan)
     run_task("oar_job", dict(args, state="absent", wait=False), url, tmp_path=tmp_path)
+
+
+def test_multi_site_move_failing_on_the_second_site_reports_changed_and_what_moved(big_platform, tmp_path):
+    """A global VLAN over rennes and nancy; nancy's KaVLAN fails (fault rule): rennes moved stays moved,
+    and the task says so (changed, done) instead of "unchanged"."""
+    url = big_platform.url
+    jobs = run_task("oar_job", {
+        "name": "two-sites", "wait": True, "wait_timeout": 120, "types": ["deploy"], "sites": [
+            {"site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}], "vlan": "kavlan-global"},
+            {"site": "nancy", "clusters": [{"name": "gros", "nodes": 1}]}]}, url, tmp_path=tmp_path)
+    assert not jobs.get("failed"), jobs.get("msg")
+    rennes_job, nancy_job = jobs["jobs"]
+    vlan = rennes_job["vlans"][0]
+    control = url.rsplit("/stable", 1)[0] + "/_emulator/faults/rules"
+    api(control, "PUT", "", {"rules": [{"fault": "error", "method": "POST", "path": "/sites/nancy/vlans/*/nodes",
+                                         "count": 5}]})
+    try:
+        result = run_task("kavlan_vlan", {"nodes": rennes_job["nodes"] + nancy_job["nodes"], "vlan": vlan,
+                                          "api_retries": 0}, url, tmp_path=tmp_path)
+    finally:
+        api(control, "PUT", "", {"rules": []})
+    assert result.get("failed") and "POST /sites/nancy/vlans/%s/nodes returned HTTP 503" % vlan in result["msg"]
+    assert result["changed"] is True
+    assert result["done"] == ["moved into VLAN %s at rennes: %s" % (vlan, rennes_job["nodes"][0])]
+    assert vlan_of(url, "rennes", rennes_job["nodes"][0]) == vlan
+    assert vlan_of(url, "nancy", nancy_job["nodes"][0]) == "DEFAULT"
+    run_task("kavlan_vlan", {"nodes": rennes_job["nodes"], "vlan": "DEFAULT"}, url, tmp_path=tmp_path)
+    run_task("oar_job", {"name": "two-sites", "sites": [{"site": "rennes"}, {"site": "nancy"}], "state": "absent"},
+             url, tmp_path=tmp_path)
+

@@ -53,3 +53,41 @@ def test_multi_site_failure_rolls_back(emulator, tmp_path):
     assert result.get("failed"), result
     assert "at nancy failed" in result["msg"] and "rolled back" in result["msg"]
     assert active_jobs(emulator, "rollback") == []
+    # a job was submitted (then deleted): the task did write, and says what
+    assert result["changed"] is True
+    uid = result["done"][0].split()[2]
+    assert result["done"] == ["submitted job %s at rennes" % uid, "deleted job %s at rennes again (rollback)" % uid]
+
+
+def test_same_name_other_resources_is_kept_with_a_warning(emulator, tmp_path):
+    args = {"name": "kept", "site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}], "walltime": "1:00",
+            "wait": True, "wait_timeout": 120}
+    first = run_task("oar_job", args, emulator.url, tmp_path=tmp_path)
+    assert not first.get("failed"), first.get("msg")
+    other = run_task("oar_job", dict(args, clusters=[{"name": "parasilo", "nodes": 2}], walltime="3:00"),
+                     emulator.url, tmp_path=tmp_path)
+    assert other["changed"] is False and not other.get("failed")
+    assert other["jobs"][0]["uid"] == first["jobs"][0]["uid"]
+    assert other["jobs"][0]["differences"] == ["walltime: the job has 1:00:00, the task asks for 3:00:00",
+                                               "nodes: the job has 1 of parasilo, the task asks for 2 of parasilo"]
+    assert any("is kept as it is" in warning for warning in other["warnings"])
+    assert len(active_jobs(emulator, "kept")) == 1
+    run_task("oar_job", dict(args, state="absent", wait=False), emulator.url, tmp_path=tmp_path)
+
+
+def test_job_info_lists_my_jobs_across_sites_with_the_walltime_left(emulator, tmp_path):
+    args = {"name": "seen", "wait": True, "wait_timeout": 120, "walltime": "2:00", "sites": [
+        {"site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}], "vlan": "kavlan"},
+        {"site": "nancy", "clusters": [{"name": "gros", "nodes": 1}]}]}
+    reserved = run_task("oar_job", args, emulator.url, tmp_path=tmp_path)
+    assert not reserved.get("failed"), reserved.get("msg")
+    info = run_task("oar_job_info", {"sites": ["rennes", "nancy"], "name": "seen"}, emulator.url, tmp_path=tmp_path)
+    assert info["changed"] is False
+    assert [(j["site"], j["uid"], j["state"]) for j in info["jobs"]] == [
+        (j["site"], j["uid"], "running") for j in reserved["jobs"]]
+    assert info["jobs"][0]["vlans"] == reserved["jobs"][0]["vlans"] and info["jobs"][1]["nodes"]
+    assert all(7200 - 120 < j["walltime_left"] <= 7200 for j in info["jobs"])
+    theirs = run_task("oar_job_info", {"sites": ["rennes"], "name": "seen"}, emulator.url, user="asmith",
+                      tmp_path=tmp_path)
+    assert theirs["jobs"] == []
+    run_task("oar_job", dict(args, state="absent", wait=False), emulator.url, tmp_path=tmp_path)

@@ -18,6 +18,9 @@ options:
       - Resolved from this option, then environment variable E(G5K_API_URI), then key C(uri) of the
         python-grid5000 configuration file, then the default V(https://api.grid5000.fr/stable).
       - Point it at the emulated site (for example V(http://127.0.0.1:8000/stable)) to work offline.
+      - Credentials written inside it (V(https://login:password@host/stable)) are taken out, used
+        to log in like O(api_username)/O(api_password), and hidden in the task's output; a login
+        there that differs from O(api_username) is refused.
     type: str
   api_username:
     description:
@@ -63,6 +66,7 @@ options:
 notes:
   - All API calls go through C(fetch_url) with the User-Agent C(g5k.testbed/<version>).
   - Error messages name the operation, the HTTP method and path, the status and the API's text answer.
+  - A 2xx answer that is not JSON (a proxy's or a login page) is an error that names the answer, not a crash.
 seealso:
   - name: Grid'5000 REST API
     description: The API these modules drive.

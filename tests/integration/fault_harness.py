@@ -23,6 +23,7 @@ from g5k_module_harness import api, platform_config, run_playbook, task_result  
 from g5k_emulator.testing import running_emulator  # noqa: E402
 
 SITE = "rennes"
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5rZXk faults@test"
 MOVED_LINE = re.compile(r"^moved into VLAN (?P<vlan>\S+) at (?P<site>\S+): (?P<names>.+)$")
 
 

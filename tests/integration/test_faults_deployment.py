@@ -5,6 +5,7 @@ a clear failure naming the nodes, and a re-run converges without deploying OK no
 import pytest
 
 from fault_harness import (
+    KEY,
     deployments,
     fast_emulator,
     hits_left,
@@ -17,7 +18,6 @@ from fault_harness import (
 
 pytestmark = pytest.mark.slow
 SUBMIT = {"method": "POST", "path": "/sites/rennes/deployments"}
-KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5rZXk faults@test"
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ def nodes_status(platform, site: str, cluster: str | None = None) -> dict[str, d
                 "queue": row["queue"], "walltime": row["walltime"], "types": json.loads(row["types"]),
                 "scheduled_at": int(row["scheduled_at"]),
                 "started_at": int(row["started_at"]) if row["started_at"] is not None else None})
+        returning = {row["node"] for row in db.execute("SELECT node FROM returning_nodes WHERE site = ?", (site,))}
     status = {}
     for cluster_uid, nodes in platform.reference.nodes[site].items():
         if cluster is not None and cluster_uid != cluster:
@@ -29,6 +30,11 @@ def nodes_status(platform, site: str, cluster: str | None = None) -> dict[str, d
         for uid in nodes:
             reservations = holders.get(uid, [])
             busy = any(r["state"] in ("launching", "running") for r in reservations)
+            if uid in returning:  # an ended deploy job's node, being redeployed: OAR keeps it out
+                status[platform.node_fqdn(site, uid)] = {
+                    "hard": "suspected", "soft": "busy", "reservations": reservations,
+                    "comment": "redeploying the standard environment after a deploy job"}
+                continue
             status[platform.node_fqdn(site, uid)] = {
                 "hard": "alive", "soft": "busy" if busy else "free", "comment": "",
                 "reservations": reservations}

@@ -140,20 +140,59 @@ def _remove_leftover_site(log) -> None:
         LiveFabric(load(None), state_dir).down(log=log)
 
 
+def _missing(message: str):
+    """Skip on a developer's machine; fail under CI (CI=true), where a skip would pass a run
+    that checked nothing."""
+    import pytest
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def require_fabric() -> None:
+    """The fabric needs root and podman (installed by `make deps`)."""
+    import shutil
+    if os.geteuid() != 0:
+        _missing("the emulated fabric needs root")
+    if shutil.which("podman") is None:
+        _missing("the emulated fabric needs podman (make deps)")
+
+
 def real_reference_data() -> Path:
     """The real Reference API files: $G5K_REFERENCE_DATA, else `shared/reference-data` in a
     folder above the checkout (CI lays shared/ beside its clone). Missing, the shape tests
     skip on a developer's machine but fail under CI (CI=true), where a skip would pass a run
     that checked nothing."""
-    import pytest
     given = os.environ.get("G5K_REFERENCE_DATA")
     candidates = [Path(given)] if given else [
         folder / "shared" / "reference-data" for folder in Path(__file__).resolve().parents]
     for candidate in candidates:
         if candidate.is_dir() and any(candidate.glob("*.json")):
             return candidate
-    message = f"real Reference API files not found in {', '.join(map(str, candidates))} " \
-              "(set G5K_REFERENCE_DATA)"
-    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    _missing(f"real Reference API files not found in {', '.join(map(str, candidates))} "
+             "(set G5K_REFERENCE_DATA)")
+
+
+@dataclasses.dataclass(frozen=True)
+class UpSite:
+    url: str            # http://127.0.0.1:PORT/stable
+    config_path: Path
+    state_dir: Path
+    fabric: object      # the g5k_emulator.fabric.live.LiveFabric that brought it up
+
+
+@contextlib.contextmanager
+def site_up(config: dict, where: Path, boot_timeout: float = 60.0):
+    """An emulated site with its fabric and API, up for the block and down after it (also
+    when `up` fails half-way). `config` is a platform mapping; its API port should be free."""
+    from .fabric.live import LiveFabric
+    where.mkdir(parents=True, exist_ok=True)
+    config_path = where / "site.yml"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    fabric = LiveFabric(load(config_path), where / "state", boot_timeout=boot_timeout)
+    try:
+        fabric.up(config_path=config_path, api=True, log=lambda *_: None)
+        yield UpSite(url=f"http://{fabric.config.host}:{fabric.config.port}/stable",
+                     config_path=config_path, state_dir=fabric.state.dir, fabric=fabric)
+    finally:
+        fabric.down(log=lambda *_: None)

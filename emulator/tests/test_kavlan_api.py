@@ -1,6 +1,8 @@
 """KaVLAN endpoints: catalogue, membership, rights, the node's-site rule, DHCP, job end."""
 from __future__ import annotations
 
+import threading
+
 from api_client import ASMITH, JDOE, basic
 
 R = "rennes.grid5000.fr"
@@ -208,3 +210,26 @@ def test_the_nodes_of_an_ended_deploy_job_return_to_the_standard_environment_bef
         worker.join(10)
     assert ("deploy", "rennes", sorted(job["assigned_nodes"]), "debian12-std", None, "DEFAULT") in api.fabric.calls
     assert api.running_job("nodes=4")["assigned_nodes"] == job["assigned_nodes"]   # free again
+
+
+def test_nodes_being_returned_to_the_standard_environment_are_not_allocated(api):
+    release = threading.Event()
+    returned = api.fabric.deploy
+
+    def slow_return(*args):
+        release.wait(10)
+        return returned(*args)
+    api.fabric.deploy = slow_return
+    job = api.running_job("nodes=4,walltime=0:05:00", types=["deploy"])
+    api.clock.advance(300)                                            # walltime: the job ends
+    status = api.get("/sites/rennes/status").json()["nodes"]
+    assert {n["hard"] for n in status.values()} == {"suspected"}
+    waiting = api.submit("nodes=1").json()
+    api.clock.advance(api.platform.config.launch_delay)
+    assert api.get(f"/sites/rennes/jobs/{waiting['uid']}").json()["state"] == "waiting"
+    release.set()
+    for worker in api.platform.workers:
+        worker.join(10)
+    api.clock.advance(api.platform.config.launch_delay)
+    assert api.get(f"/sites/rennes/jobs/{waiting['uid']}").json()["state"] in ("launching", "running")
+    assert job["assigned_nodes"][0] in api.get("/sites/rennes/status").json()["nodes"]

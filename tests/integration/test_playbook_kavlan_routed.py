@@ -4,14 +4,12 @@ and a second run changes nothing."""
 import base64
 import json
 import os
-import socket
 import subprocess
 import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
-from g5k_emulator.config import DEFAULT_CONFIG
+from fabric_harness import release_jobs
 
 pytestmark = pytest.mark.fabric
 
@@ -21,33 +19,13 @@ PLAYBOOK = ROOT / "playbooks" / "kavlan_routed.yml"
 USER, PASSWORD = "jdoe", "jdoe-secret"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    if os.geteuid() != 0:
-        pytest.skip("the emulated fabric needs root")
+def site(fabric_site, tmp_path_factory):
     where = tmp_path_factory.mktemp("kavlan-routed")
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
-    config["api"]["port"] = free_port()
-    config["deployment_delay"] = 0.5
-    config_path = where / "site.yml"
-    config_path.write_text(yaml.safe_dump(config))
-    common = ["--config", str(config_path), "--state-dir", str(where / "state")]
     key = where / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    try:
-        up = subprocess.run([str(BIN / "g5k-emulator"), "up", *common], capture_output=True, text=True, timeout=600)
-        assert up.returncode == 0, up.stderr
-        yield {"url": "http://127.0.0.1:%d/stable" % config["api"]["port"], "key": key, "dir": where}
-    finally:
-        down = subprocess.run([str(BIN / "g5k-emulator"), "down", *common], capture_output=True, text=True,
-                              timeout=300)
-        assert down.returncode == 0, down.stderr
+    yield {"url": fabric_site.url, "key": key, "dir": where}
+    release_jobs(fabric_site.url)
 
 
 def play(site, *options):

@@ -211,7 +211,7 @@ class LiveFabric:
                                        host_settings.wanted(len(self.topology.all_nodes())))
         for site in {node.site for node in self.topology.all_nodes()}:
             accounts.make_homes(self.state.dir, site, self.config.users)
-        changes += self._up_host_network()
+        changes += self._up_host_network(config_path)
         if host_names.write(self.topology):
             changes.append(f"node names in {host_names.HOSTS}")
         changes += self._up_nodes()
@@ -225,7 +225,7 @@ class LiveFabric:
             f"{'nothing to do' if not changes else f'{len(changes)} changes'}")
         return changes
 
-    def _up_host_network(self) -> list[str]:
+    def _up_host_network(self, config_path: Path | None) -> list[str]:
         """Bridges, host routes, firewall, DHCP servers (production's and the started ones)."""
         vlans = list(self.topology.vlans.values())
         network.check_no_overlap([v.network for v in vlans if v.routed])
@@ -236,6 +236,7 @@ class LiveFabric:
             data = self.state.load()
             data["mirror"] = {urllib.parse.urlparse(mirror_url).hostname:
                               network.mirror_addresses(mirror_url)}
+            data["config"] = str(Path(config_path or config_module.DEFAULT_CONFIG).resolve())
             self.state.save(data)
             changes += [f"bridge {v.bridge}" for v in vlans if network.ensure_bridge(v)]
             changes += [f"unreachable route {net}"

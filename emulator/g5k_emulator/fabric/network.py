@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+import time
 from urllib.parse import urlparse
 
 from .host_commands import FabricError, output, run
@@ -135,10 +136,21 @@ def block_from_host(networks) -> list[str]:
     return added
 
 
-def mirror_addresses(mirror_url: str) -> list[str]:
+def mirror_addresses(mirror_url: str, attempts: int = 6) -> list[str]:
+    """The mirror's IPv4 addresses. The host's resolver fails now and then for a moment
+    (seen here: `Temporary failure in name resolution`): retry with backoff (~30 s in all)."""
     host = urlparse(mirror_url).hostname
-    infos = socket.getaddrinfo(host, 80, socket.AF_INET, socket.SOCK_STREAM)
-    return sorted({info[4][0] for info in infos})
+    delay = 1.0
+    while True:
+        try:
+            infos = socket.getaddrinfo(host, 80, socket.AF_INET, socket.SOCK_STREAM)
+            return sorted({info[4][0] for info in infos})
+        except socket.gaierror as exc:
+            attempts -= 1
+            if exc.errno != socket.EAI_AGAIN or attempts <= 0:
+                raise FabricError(f"cannot resolve the Debian mirror {host}: {exc.strerror}") from exc
+        time.sleep(delay)
+        delay *= 2
 
 
 def _iptables(*args: str, table: str = "filter", check: bool = True):

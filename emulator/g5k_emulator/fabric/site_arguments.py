@@ -11,7 +11,8 @@ from .state import DEFAULT_STATE_DIR
 
 def add(parser) -> None:
     parser.add_argument("--config", type=Path, default=None,
-                        help="platform YAML (default: the packaged default-site.yml)")
+                        help="platform YAML (default: the one the running site was brought up "
+                             "with, else the packaged default-site.yml)")
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR,
                         help=f"where PIDs, VLAN membership, keys and the API database live "
                              f"(default {DEFAULT_STATE_DIR})")
@@ -20,8 +21,10 @@ def add(parser) -> None:
 def fabric_for(args):
     """A LiveFabric for the arguments, or None after printing why not."""
     from .live import LiveFabric
+    from .state import FabricState
+    config = args.config or FabricState(args.state_dir).config_path()
     try:
-        return LiveFabric(config_module.load(args.config), args.state_dir,
+        return LiveFabric(config_module.load(config), args.state_dir,
                           boot_timeout=getattr(args, "boot_timeout", 60.0))
     except config_module.ConfigError as exc:
         print(f"g5k-emulator: {exc}", file=sys.stderr)

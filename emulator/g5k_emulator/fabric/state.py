@@ -40,6 +40,12 @@ class FabricState:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def config_path(self) -> Path | None:
+        """The platform file the site was brought up with (recorded by `up`), if still there."""
+        data = self.load()
+        path = Path(data["config"]) if data.get("config") else None
+        return path if path and path.exists() else None
+
     def load(self) -> dict:
         if self.file.exists():
             return json.loads(self.file.read_text())

@@ -11,6 +11,10 @@ def add_arguments(parser) -> None:
 
 
 def show(fabric) -> None:
+    recorded = fabric.state.config_path()
+    print(f"site: {', '.join(s.uid for s in fabric.config.sites)} "
+          f"(config {recorded or 'not recorded: no site is up'}), API http://{fabric.config.host}:"
+          f"{fabric.config.port}/stable")
     print(f"{'NODE':34} {'STATE':8} {'VLAN':8} {'ADDRESS':15} {'HOLDS NOW':15} OTHER NICS")
     for row in fabric.status():
         primary, *others = row.vlans.items()

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from g5k_emulator.fabric.live import LiveFabric
+from g5k_emulator.testing import require_fabric
 
 SITE = "rennes"
 DOMAIN = f"{SITE}.grid5000.fr"
@@ -33,20 +34,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+USERS = ("jdoe", "asmith")
+
+
+def user_key(config_path: Path, login: str) -> Path:
+    """The private key of a user of the site's users file (made with the file)."""
+    return config_path.parent / "keys" / login
+
+
 def write_config(path: Path, nodes: int, port: int, faults: str = "") -> Path:
+    """A one-site platform whose users come from a users file with their public keys."""
+    (path.parent / "keys").mkdir(exist_ok=True)
+    lines = []
+    for login in USERS:
+        key = user_key(path, login)
+        if not key.exists():
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", login, "-f", str(key)],
+                           check=True)
+        lines.append(f"{login}:{login}-secret:keys/{login}.pub\n")
+    (path.parent / "users.txt").write_text("".join(lines))
     path.write_text(
         f"api: {{host: 127.0.0.1, port: {port}}}\n"
-        "users: [{login: jdoe, password: jdoe-secret}, {login: asmith, password: asmith-secret}]\n"
+        "users_file: users.txt\n"
         f"sites:\n  {SITE}:\n    clusters:\n      parasilo: {{nodes: {nodes}}}\n"
         "deployment_delay: 0.5\n" + faults)
     return path
 
 
 def needs_fabric():
-    if os.geteuid() != 0:
-        pytest.skip("the fabric needs root")
-    if shutil.which("podman") is None:
-        pytest.skip("the fabric needs podman (scripts/install-system-deps)")
+    require_fabric()
 
 
 class Site:
@@ -112,12 +128,16 @@ class Site:
     def mirror_host(self) -> str:
         return next(iter(self.fabric.state.load()["mirror"]))
 
-    def ssh(self, address: str, command: str, key: Path | None = None, jump: str | None = None):
+    def ssh(self, address: str, command: str, key: Path | None = None, jump: str | None = None,
+            user: str = "root"):
         args = ["ssh", *SSH_OPTIONS, "-i", str(key or self.key)]
         if jump:
             args += ["-o", f"ProxyCommand=ssh {' '.join(SSH_OPTIONS)} -i {self.key} -W %h:%p root@{jump}"]
-        return subprocess.run([*args, f"root@{address}", command], capture_output=True, text=True,
+        return subprocess.run([*args, f"{user}@{address}", command], capture_output=True, text=True,
                               timeout=60)
+
+    def user_key(self, login: str) -> Path:
+        return user_key(self.config_path, login)
 
     def dhcp(self, vlan: str, running: bool = True) -> None:
         self.fabric.set_dhcp(SITE, vlan, running)
@@ -163,6 +183,14 @@ class SiteApi:
             if done(document) or time.monotonic() > deadline:
                 return document
             time.sleep(0.5)
+
+    def end(self, uid) -> None:
+        """Delete a job, wait until OAR ended it and its nodes are back (an ended deploy job's
+        nodes are redeployed with the standard environment: `suspected` until then)."""
+        status, answer = self.call("DELETE", f"/jobs/{uid}")
+        assert status == 202, answer
+        self.wait(f"/jobs/{uid}", lambda j: j["state"] in ("terminated", "error"), 30)
+        self.wait("/status", lambda s: all(n["hard"] == "alive" for n in s["nodes"].values()), 120)
 
     def move(self, names: list[str], vlan: str) -> dict:
         status, answer = self.call("POST", f"/vlans/{vlan}/nodes", names)

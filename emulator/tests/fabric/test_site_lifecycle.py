@@ -46,6 +46,7 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
     state_dir = tmp_path / "state"
     common = ["--config", str(config_path), "--state-dir", str(state_dir)]
     pids = []
+    resolver_files = {path: open(path).read() for path in ("/etc/hosts", "/etc/resolv.conf")}
     try:
         first = cli("up", "--no-api", *common)
         assert first.returncode == 0, first.stderr
@@ -54,6 +55,8 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
         # the fresh machine's settings (fresh_machine fixture) are raised for the site
         assert "net.ipv4.ip_forward: 0 -> 1" in first.stdout
         assert "fs.inotify.max_user_instances: 128 -> " in first.stdout
+        assert "node names in /etc/hosts" in first.stdout
+        assert "172.16.97.1\tparasilo-1.rennes.grid5000.fr" in open("/etc/hosts").read()
         assert host_settings.read("net.ipv4.ip_forward") == 1
         pids = recorded_pids(state_dir)
         # one DHCP server per VLAN, all running: a VLAN's DHCP is on until a user stops it
@@ -82,6 +85,11 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
         # node, state, VLAN, reference address there, address held now, other NICs
         assert row == ["parasilo-1.rennes.grid5000.fr", "running", "DEFAULT", "172.16.97.1",
                        "172.16.97.1", "eth1:DEFAULT"]
+        # without --config, status shows the running site (its config), not the packaged default
+        plain = cli("status", "--state-dir", str(state_dir))
+        assert plain.returncode == 0, plain.stderr
+        assert f"(config {config_path.resolve()})" in plain.stdout
+        assert "parasilo-1.rennes.grid5000.fr" in plain.stdout and "nancy" not in plain.stdout
     finally:
         down = cli("down", *common)
     assert down.returncode == 0, down.stderr
@@ -91,7 +99,8 @@ def test_up_twice_changes_nothing_and_down_leaves_nothing(tmp_path, machine_to_m
     # the site's records go with it: a later `up` is a new site, not nodes out of step with jobs
     assert not (state_dir / "fabric.json").exists() and not list(state_dir.glob("emulator.sqlite3*"))
     assert not (state_dir / "overlays").exists()
-    # and the host's settings are back as the site found them
+    # and the host's settings and resolver files are back as the site found them
+    assert {path: open(path).read() for path in resolver_files} == resolver_files
     assert "restored" in down.stdout and "net.ipv4.ip_forward = 0" in down.stdout
     assert host_settings.read("net.ipv4.ip_forward") == 0
     assert host_settings.read("fs.inotify.max_user_instances") == 128

@@ -1,0 +1,98 @@
+"""What today's platform does and real clients rely on: users' own accounts on the nodes of
+their jobs (sudo-g5k for root), a VLAN's DHCP on by default, node names through the system
+resolver, and the nodes of an ended deploy job back in the standard environment."""
+import subprocess
+import time
+
+import pytest
+
+from fabric_site import DOMAIN
+
+pytestmark = pytest.mark.fabric
+
+
+def getent(name: str, where: list[str] | None = None) -> list[str]:
+    """Addresses `getent hosts` gives for `name`, on the host or with `where` (a command prefix)."""
+    result = subprocess.run([*(where or []), "getent", "hosts", name], capture_output=True, text=True)
+    return [line.split()[0] for line in result.stdout.splitlines()]
+
+
+def node_of(job: dict) -> tuple[str, int]:
+    short = job["assigned_nodes"][0].split(".")[0]
+    return short, int(short.rsplit("-", 1)[1])
+
+
+def eventually(check, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(1)
+
+
+def test_users_log_into_the_nodes_of_their_jobs_with_their_own_account_and_sudo_g5k(site):
+    job = site.api.running_job("{cluster='parasilo'}/nodes=1+{type='kavlan-local'}/vlan=1")
+    short, n = node_of(job)
+    address = site.address(n)
+    jdoe, asmith = site.user_key("jdoe"), site.user_key("asmith")
+    try:
+        mine = site.ssh(address, "id -un; sudo-g5k id -u; cat ~/.ssh/authorized_keys; pwd",
+                        key=jdoe, user="jdoe")
+        assert mine.returncode == 0, mine.stderr
+        login, root, key, home = mine.stdout.split("\n")[:4]
+        assert (login, root, home) == ("jdoe", "0", "/home/jdoe")
+        assert key == jdoe.with_suffix(".pub").read_text().strip()
+        # asmith holds no job on that node: refused, whatever key
+        assert site.ssh(address, "true", key=asmith, user="asmith").returncode != 0
+        # the home is the site's: a file written on one node is on the gateway too
+        site.ssh(address, "echo shared > ~/from-node", key=jdoe, user="jdoe")
+        gateway = f"kavlan-{job['resources_by_type']['vlans'][0]}.{DOMAIN}"
+        on_gateway = site.ssh(gateway, "cat ~/from-node", key=jdoe, user="jdoe")
+        assert on_gateway.returncode == 0 and on_gateway.stdout.strip() == "shared", on_gateway.stderr
+        assert site.ssh(gateway, "true", key=asmith, user="asmith").returncode != 0
+    finally:
+        site.api.end(job["uid"])
+    assert site.ssh(address, "true", key=jdoe, user="jdoe").returncode != 0   # the job is over
+
+
+def test_names_resolve_on_the_host_and_on_a_gateway(site):
+    vlan4 = site.node(1).primary.addresses["4"]
+    local = site.node(1).primary.addresses["1"]
+    assert getent(f"parasilo-1.{DOMAIN}") == [site.address(1)]
+    assert getent(f"parasilo-1-kavlan-4.{DOMAIN}") == [vlan4]
+    assert getent(f"parasilo-1-kavlan-1.{DOMAIN}") == [local]
+    assert getent(f"parasilo-1-eth1.{DOMAIN}") == [site.node(1).ports[1].addresses["DEFAULT"]]
+    gateway = site.fabric.topology.gateways[("rennes", "1")]
+    assert getent(f"kavlan-1.{DOMAIN}") == [gateway.static["eth0"][1].split("/")[0]]
+    on_gateway = ["podman", "exec", gateway.container]
+    assert subprocess.run([*on_gateway, "true"], env=site.env).returncode == 0
+    assert getent(f"parasilo-1-kavlan-1.{DOMAIN}", on_gateway) == [local]
+    assert getent(f"parasilo-2-kavlan-4.{DOMAIN}", on_gateway) == [site.node(2).primary.addresses["4"]]
+
+
+def test_deploy_into_a_vlan_without_dhcpd_call_then_the_job_end_gives_the_node_back(site):
+    job = site.api.running_job("{cluster='parasilo'}/nodes=1+{type='kavlan'}/vlan=1", ["deploy"])
+    short, n = node_of(job)
+    vlan = job["resources_by_type"]["vlans"][0]
+    key = site.user_key("jdoe")
+    name = f"{short}-kavlan-{vlan}.{DOMAIN}"
+    try:
+        deployment = site.api.deploy(job["assigned_nodes"], "debian12-min",
+                                     key.with_suffix(".pub").read_text(), vlan)
+        assert deployment["status"] == "terminated", deployment
+        assert getent(name) == [site.address(n, vlan)]
+        inside = site.ssh(name, "cat /etc/grid5000/release; hostname", key=key)
+        assert inside.returncode == 0, inside.stderr
+        release, hostname = inside.stdout.split()
+        assert release.startswith("debian12-min-") and hostname == f"{short}-kavlan-{vlan}"
+    finally:
+        site.api.end(job["uid"])
+        # whatever failed above, the next test needs the node back: wait for the platform
+        production = site.address(n)
+        back = eventually(lambda: site.ssh(production, "cat /etc/grid5000/release").returncode == 0, 90)
+    assert back, f"{short} did not come back at {production} with the standard environment"
+    release = site.ssh(production, "cat /etc/grid5000/release").stdout
+    assert release.startswith("debian12-std-")
+    assert site.ssh(production, "true", key=key).returncode != 0      # the user's key is gone
+    assert site.fabric.port_vlans()[site.node(n).primary.name].id == "DEFAULT"

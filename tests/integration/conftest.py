@@ -1,0 +1,29 @@
+"""The emulated site with its fabric (real nodes, bridges, DHCP), shared by every playbook test
+that needs one: it is brought up once per session on a host reset to fresh-machine settings,
+and taken down at the end (host settings restored). Each test module releases what it
+reserved (fabric_harness.release_jobs), so the next one finds the site as new."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+import yaml
+from g5k_emulator.config import DEFAULT_CONFIG
+from g5k_emulator.testing import fresh_host, require_fabric, site_up
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def fabric_site(tmp_path_factory):
+    """The default platform (rennes 4 nodes, nancy 2, bordeaux) up with its fabric."""
+    require_fabric()
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config["api"]["port"] = _free_port()
+    config["deployment_delay"] = 0.5
+    with fresh_host(log=lambda *_: None), site_up(config, tmp_path_factory.mktemp("fabric-site")) as site:
+        yield site

@@ -1,0 +1,38 @@
+"""Helpers for tests on the shared emulated site (see conftest.py's `fabric_site`)."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.request
+
+USERS = {"jdoe": "jdoe-secret", "asmith": "asmith-secret"}
+
+
+def api_call(url: str, method: str, path: str, user: str = "jdoe", body=None):
+    token = base64.b64encode(f"{user}:{USERS[user]}".encode()).decode()
+    headers = {"Authorization": f"Basic {token}", "Accept": "application/json"}
+    data = None if body is None else json.dumps(body).encode()
+    if data:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url + path, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        text = answer.read().decode()
+    return json.loads(text) if text else None
+
+
+def release_jobs(url: str, user: str = "jdoe", timeout: float = 180.0) -> None:
+    """Delete every active job of `user` on every OAR site and wait until the platform has
+    ended them and given their nodes back (an ended deploy job's nodes are redeployed)."""
+    for site in ("rennes", "nancy"):
+        active = api_call(url, "GET", f"/sites/{site}/jobs?user={user}&state=waiting,launching,running")
+        for job in active["items"]:
+            api_call(url, "DELETE", f"/sites/{site}/jobs/{job['uid']}", user)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = api_call(url, "GET", f"/sites/{site}/jobs?user={user}&state=waiting,launching,running")
+            nodes = api_call(url, "GET", f"/sites/{site}/status")["nodes"]
+            if not left["items"] and all(n["hard"] == "alive" for n in nodes.values()):
+                break
+            assert time.monotonic() < deadline, f"{site}: jobs or nodes not back after {timeout} s"
+            time.sleep(1)

@@ -264,9 +264,9 @@ class G5kApiClient:
         try:
             return json.loads(text)
         except ValueError:
+            kind = resp.headers.get("content-type", "no Content-Type")
             raise G5kApiError(operation, method, path, resp.status,
-                              "the answer is not JSON (%s): %s" % (resp.headers.get("content-type", "no Content-Type"),
-                                                                  _excerpt(text)),
+                              "the answer is not JSON (%s): %s" % (kind, _excerpt(text)),
                               "is api_uri %s the root of the Grid'5000 API (ending in /stable)?" % self.settings.uri)
 
     def get(self, path, operation, params=None, missing_ok=False):

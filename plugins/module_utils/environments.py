@@ -44,7 +44,7 @@ def list_environments(client, site, name=None, user=None, arch=None, latest_only
 def check_environment(client, site, environment, version=None, arch=None):
     if environment.startswith(("http://", "https://")):
         return None
-    name, _, owner = environment.partition("@")
+    name, owner = (environment.split("@", 1) + [""])[:2]
     versions = list_environments(client, site, name=name, user=owner or None, latest_only=False)
     if not versions:
         known = sorted(set(e["name"] for e in list_environments(client, site, user=owner or None, arch=arch)))

@@ -19,8 +19,8 @@ description:
     idempotently, and reports C(changed=true) because it cannot prove nothing changed. In check
     mode it reports C(changed=true) and sends nothing. RV(state_known) is always V(false) to say so.
   - This is the one g5k.testbed module whose second run reports a change again. To keep a
-    playbook's second run at C(changed=0), send the request only when it matters (for example
-    C(when: job is changed), right after the VLAN was reserved).
+    playbook's second run at C(changed=0), send the request only when it matters, for example
+    with the condition C(job is changed), right after the VLAN was reserved.
   - Before the request, the module checks that the site runs OAR, that the VLAN exists there and
     that it is held by one of the user's active jobs (when the user is known).
 author:

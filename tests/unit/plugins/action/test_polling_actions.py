@@ -79,9 +79,9 @@ def test_timeout_fails_with_the_last_state_and_why_the_job_waits(clock, shown):
 
 
 def test_a_release_names_the_sites_without_a_job(clock, shown):
-    steps = [{"changed": True, "pending": True, "jobs": [dict(job("running"), state="running"),
-                                                          {"uid": None, "site": "nancy", "state": "absent"}]},
-             {"changed": False, "pending": False, "jobs": [job("terminated"), {"uid": None, "site": "nancy", "state": "absent"}]}]
+    no_job = {"uid": None, "site": "nancy", "state": "absent"}
+    steps = [{"changed": True, "pending": True, "jobs": [job("running"), no_job]},
+             {"changed": False, "pending": False, "jobs": [job("terminated"), no_job]}]
     action, sent = make_action(oar_job_action, {"name": "x", "sites": [], "state": "absent", "wait": True}, steps)
     action.run(task_vars={})
     assert shown[-1].startswith("g5k.testbed.oar_job: job 7 at rennes is terminated, no job named x at nancy (")

@@ -3,9 +3,9 @@
 import pytest
 
 from ansible_collections.g5k.testbed.plugins.modules import kadeploy
-from g5k_environments import environment, script_environments
+from g5k_environments import script_environments
 from g5k_fake_api import BASE, Reply
-from g5k_module_runner import fails, ok, run_module
+from g5k_module_runner import fails, ok
 from g5k_reference import KadeploySite, running_job, script_jobs, script_site
 
 AUTH = {"api_uri": BASE, "api_username": "jdoe", "api_password": "pw"}

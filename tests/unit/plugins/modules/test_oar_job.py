@@ -240,8 +240,9 @@ def test_a_failure_after_a_submission_reports_changed_and_what_was_done(fake_api
 
 
 def test_a_failure_after_a_deletion_reports_changed(fake_api, rennes, nancy):
-    ok(oar_job, dict(AUTH, name="grid", sites=[{"site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}]},
-                                              {"site": "nancy", "clusters": [{"name": "gros", "nodes": 1}]}]))
+    ok(oar_job, dict(AUTH, name="grid", sites=[
+        {"site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}]},
+        {"site": "nancy", "clusters": [{"name": "gros", "nodes": 1}]}]))
     fake_api.on("DELETE", "/sites/nancy/jobs/500", Reply(500, text="OAR is down"))
     result = fails(oar_job, dict(AUTH, name="grid", state="absent", api_retries=0,
                                  sites=[{"site": "rennes"}, {"site": "nancy"}]))

@@ -11,6 +11,7 @@ is needed on the hypervisor. The ISO is made by whichever mkisofs-compatible too
 Public API (stable):
 
 - ``ISO_TOOLS``: tools tried, in order.
+- ``GUEST_NIC``: name the guest's NIC gets (matched by its MAC).
 - ``seed_files(name, hostname, ssh_keys, network)`` -> ``(files, digest)``: ``files`` maps file name
   to text, ``digest`` (sha256 hex) changes whenever any content changes. The instance-id is
   ``<name>-<digest prefix>``, so cloud-init applies a changed seed at the guest's next boot.
@@ -30,6 +31,7 @@ import shutil
 import tempfile
 
 ISO_TOOLS = ("genisoimage", "xorrisofs", "mkisofs")
+GUEST_NIC = "eth0"
 
 
 class SeedError(Exception):
@@ -37,16 +39,19 @@ class SeedError(Exception):
 
 
 def _network_config(network):
-    nic = {"match": {"macaddress": network["mac"]}}
+    # The guest's one NIC, found by MAC and named eth0: renderers that cannot match by MAC
+    # (ifupdown's, on Debian images) need a name, and the image's own naming may differ.
+    nic = {"match": {"macaddress": network["mac"]}, "set-name": GUEST_NIC}
     if network["mode"] == "dhcp":
         nic["dhcp4"] = True
     else:
         nic["addresses"] = ["%s/%s" % (network["ip"], network["prefix"])]
         if network.get("gateway"):
-            nic["routes"] = [{"to": "default", "via": network["gateway"]}]
+            # "0.0.0.0/0", not "default": cloud-init 22.4 (Debian 12) refuses the keyword.
+            nic["routes"] = [{"to": "0.0.0.0/0", "via": network["gateway"]}]
         if network.get("nameservers"):
             nic["nameservers"] = {"addresses": list(network["nameservers"])}
-    return {"version": 2, "ethernets": {"guest0": nic}}
+    return {"version": 2, "ethernets": {GUEST_NIC: nic}}
 
 
 def _dump(data):

@@ -108,9 +108,9 @@ def test_list_of_guests_defined_started_and_idempotent(host, disk_dir):
     config = json.loads(user_data.split("\n", 1)[1])
     assert config["hostname"] == "second" and config["ssh_authorized_keys"] == ["ssh-ed25519 AAAAC3Nza test@controller"]
     network = json.loads(iso_file(seed, "network-config"))
-    assert network["ethernets"]["guest0"] == {
-        "match": {"macaddress": "00:16:3e:9c:04:0c"}, "addresses": ["10.156.4.12/14"],
-        "routes": [{"to": "default", "via": "10.159.255.254"}],
+    assert network["ethernets"]["eth0"] == {
+        "match": {"macaddress": "00:16:3e:9c:04:0c"}, "set-name": "eth0", "addresses": ["10.156.4.12/14"],
+        "routes": [{"to": "0.0.0.0/0", "via": "10.159.255.254"}],
         "nameservers": {"addresses": ["172.16.111.118"]}}
     assert json.loads(iso_file(seed, "meta-data"))["local-hostname"] == "second"
     assert "cidata" in subprocess.run(["isoinfo", "-d", "-i", str(seed)], capture_output=True, text=True).stdout
@@ -125,8 +125,8 @@ def test_dhcp_seed_and_guest_without_seed(host, disk_dir):
     result = ok(kvm_guest, args(disk_dir, "present", [vm(1), vm(2, seed=False)],
                                 network=dict(address_config="dhcp")))
     seed = disk_dir / "guests" / "vm1-seed.iso"
-    assert json.loads(iso_file(seed, "network-config"))["ethernets"]["guest0"] == {
-        "match": {"macaddress": "00:16:3e:9c:04:0b"}, "dhcp4": True}
+    assert json.loads(iso_file(seed, "network-config"))["ethernets"]["eth0"] == {
+        "match": {"macaddress": "00:16:3e:9c:04:0b"}, "set-name": "eth0", "dhcp4": True}
     assert result["guests"][1]["seed"] is None and not (disk_dir / "guests" / "vm2-seed.iso").exists()
     assert "vdb" not in host.lookupByName("vm2").XMLDesc(0)
 

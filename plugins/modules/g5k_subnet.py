@@ -143,7 +143,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError, path_of
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
-from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import api_user, read_job, find_job_by_name
+from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import api_user, check_job_name, find_job_by_name, read_job
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
 from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import (
     HAS_NETADDR,
@@ -160,7 +160,8 @@ def job_subnets(client, params):
     if params["job_id"] is not None:
         job = read_job(client, site, params["job_id"])
     else:
-        job = find_job_by_name(client, site, api_user(client), params["job_name"])
+        # an empty name would match every job of the user
+        job = find_job_by_name(client, site, api_user(client), check_job_name(params["job_name"]))
         if job is None:
             raise G5kInputError("no active job named %r at %s" % (params["job_name"], site))
     subnets = (job.get("resources_by_type") or {}).get("subnets") or []

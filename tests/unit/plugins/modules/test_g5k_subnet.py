@@ -42,6 +42,7 @@ def test_job_by_id_and_given_subnets(fake_api, rennes):
 @pytest.mark.parametrize("extra, message", [
     (dict(job_id=7), "job 7 does not exist at rennes"),
     (dict(job_name="nope"), "no active job named 'nope' at rennes"),
+    (dict(job_name=""), "name is empty"),
     (dict(subnets=["10.156.0.0/33"]), "subnets:"),
     (dict(subnets=["10.156.0.0/22"], offset=-1), "must not be negative"),
     (dict(subnets=["10.156.0.0/22"], count=-1), "must not be negative"),

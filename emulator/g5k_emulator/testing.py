@@ -173,26 +173,66 @@ def real_reference_data() -> Path:
              "(set G5K_REFERENCE_DATA)")
 
 
+TEST_USERS = ("jdoe", "asmith")
+
+
+def user_key(config_path: Path, login: str) -> Path:
+    """The private SSH key of a user of a site written by `write_site_config`."""
+    return Path(config_path).parent / "keys" / login
+
+
+def write_site_config(config_path: Path, config: dict) -> Path:
+    """Write a platform file whose users (jdoe, asmith, passwords `<login>-secret`) come from
+    a users file beside it, each with an SSH key made in `keys/` (kept if already there)."""
+    keys = Path(config_path).parent / "keys"
+    keys.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for login in TEST_USERS:
+        key = user_key(config_path, login)
+        if not key.exists():
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", login, "-f", str(key)],
+                           check=True)
+        lines.append(f"{login}:{login}-secret:keys/{login}.pub\n")
+    (Path(config_path).parent / "users.txt").write_text("".join(lines))
+    config = {key: value for key, value in config.items() if key != "users"}
+    Path(config_path).write_text(yaml.safe_dump({**config, "users_file": "users.txt"}, sort_keys=False))
+    return Path(config_path)
+
+
 @dataclasses.dataclass(frozen=True)
 class UpSite:
     url: str            # http://127.0.0.1:PORT/stable
     config_path: Path
     state_dir: Path
-    fabric: object      # the g5k_emulator.fabric.live.LiveFabric that brought it up
+
+    def user_key(self, login: str) -> Path:
+        return user_key(self.config_path, login)
 
 
 @contextlib.contextmanager
 def site_up(config: dict, where: Path, boot_timeout: float = 60.0):
     """An emulated site with its fabric and API, up for the block and down after it (also
-    when `up` fails half-way). `config` is a platform mapping; its API port should be free."""
+    when `up` fails half-way). `config` is a platform mapping (its users are replaced by the
+    test users with keys, see `write_site_config`); its API port should be free."""
     from .fabric.live import LiveFabric
     where.mkdir(parents=True, exist_ok=True)
-    config_path = where / "site.yml"
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    config_path = write_site_config(where / "site.yml", config)
     fabric = LiveFabric(load(config_path), where / "state", boot_timeout=boot_timeout)
     try:
         fabric.up(config_path=config_path, api=True, log=lambda *_: None)
         yield UpSite(url=f"http://{fabric.config.host}:{fabric.config.port}/stable",
-                     config_path=config_path, state_dir=fabric.state.dir, fabric=fabric)
+                     config_path=config_path, state_dir=fabric.state.dir)
     finally:
         fabric.down(log=lambda *_: None)
+
+
+def site_already_up(state_dir: Path) -> UpSite:
+    """The site `g5k-emulator up` brought up with this state directory (for developing
+    against a long-running site instead of one per test session)."""
+    from .fabric.state import FabricState
+    config_path = FabricState(state_dir).config_path()
+    if config_path is None:
+        raise RuntimeError(f"no emulated site is up with state dir {state_dir}")
+    config = load(config_path)
+    return UpSite(url=f"http://{config.host}:{config.port}/stable", config_path=config_path,
+                  state_dir=Path(state_dir))

@@ -4,12 +4,14 @@ and taken down at the end (host settings restored). Each test module releases wh
 reserved (fabric_harness.release_jobs), so the next one finds the site as new."""
 from __future__ import annotations
 
+import os
 import socket
+from pathlib import Path
 
 import pytest
 import yaml
 from g5k_emulator.config import DEFAULT_CONFIG
-from g5k_emulator.testing import fresh_host, require_fabric, site_up
+from g5k_emulator.testing import fresh_host, require_fabric, site_already_up, site_up
 
 
 def _free_port() -> int:
@@ -20,8 +22,14 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def fabric_site(tmp_path_factory):
-    """The default platform (rennes 4 nodes, nancy 2, bordeaux) up with its fabric."""
+    """The default platform (rennes 4 nodes, nancy 2, bordeaux) up with its fabric; users jdoe
+    and asmith have SSH keys (`fabric_site.user_key(login)`). With G5K_TEST_SITE_STATE set to
+    the state directory of a site already up (`g5k-emulator up --state-dir ...`), the tests
+    use that site as it is and leave it up: for developing against one long-running site."""
     require_fabric()
+    if os.environ.get("G5K_TEST_SITE_STATE"):
+        yield site_already_up(Path(os.environ["G5K_TEST_SITE_STATE"]))
+        return
     config = yaml.safe_load(DEFAULT_CONFIG.read_text())
     config["api"]["port"] = _free_port()
     config["deployment_delay"] = 0.5

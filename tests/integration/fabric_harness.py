@@ -21,16 +21,17 @@ def api_call(url: str, method: str, path: str, user: str = "jdoe", body=None):
     return json.loads(text) if text else None
 
 
-def release_jobs(url: str, user: str = "jdoe", timeout: float = 180.0) -> None:
-    """Delete every active job of `user` on every OAR site and wait until the platform has
-    ended them and given their nodes back (an ended deploy job's nodes are redeployed)."""
+def release_jobs(url: str, user: str = "jdoe", name: str | None = None, timeout: float = 180.0) -> None:
+    """Delete every active job of `user` (named `name`, if given) on every OAR site and wait
+    until the platform has ended them and given their nodes back (an ended deploy job's
+    nodes are redeployed with the standard environment first)."""
+    query = f"user={user}&state=waiting,launching,running" + (f"&name={name}" if name else "")
     for site in ("rennes", "nancy"):
-        active = api_call(url, "GET", f"/sites/{site}/jobs?user={user}&state=waiting,launching,running")
-        for job in active["items"]:
+        for job in api_call(url, "GET", f"/sites/{site}/jobs?{query}")["items"]:
             api_call(url, "DELETE", f"/sites/{site}/jobs/{job['uid']}", user)
         deadline = time.monotonic() + timeout
         while True:
-            left = api_call(url, "GET", f"/sites/{site}/jobs?user={user}&state=waiting,launching,running")
+            left = api_call(url, "GET", f"/sites/{site}/jobs?{query}")
             nodes = api_call(url, "GET", f"/sites/{site}/status")["nodes"]
             if not left["items"] and all(n["hard"] == "alive" for n in nodes.values()):
                 break

@@ -20,6 +20,9 @@ from .podman import Podman
 from .topology import DEFAULT, LABEL, Node, Topology
 
 KEY_NAME = "id_ed25519"
+# Root on a node configures its NICs and DHCP (NET_ADMIN, NET_RAW) and, as on the platform's
+# nodes, may run libvirt/QEMU guests on tap devices (SYS_ADMIN, /dev/net/tun; TCG only here).
+NODE_CAPABILITIES = "NET_ADMIN,NET_RAW,SYS_ADMIN"
 
 
 def emulator_key(state_dir: Path) -> Path:
@@ -113,7 +116,8 @@ def create(podman: Podman, node: Node, image: str, overlay: Path, hostname: str,
     podman.run("create", "--name", node.container, "--hostname", hostname, *mounts,
                "--label", f"{LABEL}={Path(state_dir).resolve()}",
                "--network", f"ns:/run/netns/{node.netns}", "--dns", "none", "--no-hosts",
-               "--systemd", "always", "--cap-add", "NET_ADMIN,NET_RAW", image, "/sbin/init")
+               "--systemd", "always", "--cap-add", NODE_CAPABILITIES, "--device", "/dev/net/tun",
+               image, "/sbin/init")
     podman.run("cp", f"{overlay}/.", f"{node.container}:/")
     if boot:
         podman.run("start", node.container)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from g5k_emulator.fabric.live import LiveFabric
-from g5k_emulator.testing import require_fabric
+from g5k_emulator.testing import require_fabric, user_key, write_site_config
 
 SITE = "rennes"
 DOMAIN = f"{SITE}.grid5000.fr"
@@ -34,31 +34,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-USERS = ("jdoe", "asmith")
-
-
-def user_key(config_path: Path, login: str) -> Path:
-    """The private key of a user of the site's users file (made with the file)."""
-    return config_path.parent / "keys" / login
-
-
-def write_config(path: Path, nodes: int, port: int, faults: str = "") -> Path:
+def write_config(path: Path, nodes: int, port: int, faults: dict | None = None) -> Path:
     """A one-site platform whose users come from a users file with their public keys."""
-    (path.parent / "keys").mkdir(exist_ok=True)
-    lines = []
-    for login in USERS:
-        key = user_key(path, login)
-        if not key.exists():
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", login, "-f", str(key)],
-                           check=True)
-        lines.append(f"{login}:{login}-secret:keys/{login}.pub\n")
-    (path.parent / "users.txt").write_text("".join(lines))
-    path.write_text(
-        f"api: {{host: 127.0.0.1, port: {port}}}\n"
-        "users_file: users.txt\n"
-        f"sites:\n  {SITE}:\n    clusters:\n      parasilo: {{nodes: {nodes}}}\n"
-        "deployment_delay: 0.5\n" + faults)
-    return path
+    return write_site_config(path, {
+        "api": {"host": "127.0.0.1", "port": port},
+        "sites": {SITE: {"clusters": {"parasilo": {"nodes": nodes}}}},
+        "deployment_delay": 0.5, **({"faults": faults} if faults else {})})
 
 
 def needs_fabric():
@@ -115,14 +96,17 @@ class Site:
     def mirror_addresses(self) -> list[str]:
         return [ip for ips in self.fabric.state.load()["mirror"].values() for ip in ips]
 
-    def fetch_release(self, n: int, host: str) -> bool:
-        """Whether node n gets the mirror's bookworm Release file over HTTP (5 s at most)."""
+    def fetch_release(self, n: int, host: str, attempts: int = 3) -> bool:
+        """Whether node n gets the mirror's bookworm Release file over HTTP (10 s a try). The
+        mirror is outside the machine and sometimes slow to answer: a few tries tell a blocked
+        path (every try fails at once or times out) from a slow mirror."""
         script = ("import urllib.request,sys\n"
                   "r=urllib.request.Request('http://%s/debian/dists/bookworm/Release',"
                   "headers={'Host':'%s'})\n"
-                  "sys.exit(0 if b'Suite' in urllib.request.urlopen(r,timeout=5).read(2000) else 1)"
+                  "sys.exit(0 if b'Suite' in urllib.request.urlopen(r,timeout=10).read(2000) else 1)"
                   % (host, self.mirror_host))
-        return self.exec(n, f'python3 -c "{script}"', check=False).returncode == 0
+        return any(self.exec(n, f'python3 -c "{script}"', check=False).returncode == 0
+                   for _ in range(attempts))
 
     @property
     def mirror_host(self) -> str:

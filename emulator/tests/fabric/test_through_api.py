@@ -69,7 +69,7 @@ def test_local_vlan_through_the_api_is_reached_only_through_its_gateway(site, jo
     gateway = site.fabric.topology.gateways[(SITE, vlan)].primary.addresses["DEFAULT"]
     answer = site.ssh(address, "hostname", jump=gateway)
     assert answer.returncode == 0, answer.stderr
-    assert answer.stdout.strip() == f"parasilo-{n}"
+    assert answer.stdout.strip() == f"parasilo-{n}-kavlan-{vlan}"   # its DHCP name there
 
 
 def test_vlan_dhcp_switched_through_the_api(site, job):

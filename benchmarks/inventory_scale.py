@@ -179,8 +179,9 @@ def main():
     bench_report.write("inventory_scale", figures, text, args.results)
     print(text)
     if not figures["goal"]["met"]:
+        goal = figures["goal"]
         print("inventory_scale: FAILED: %s (cold %.2fx, cached %.2fx of the floor)"
-              % (figures["goal"]["text"], figures["goal"]["cold_ratio"], figures["goal"]["cached_ratio"]), file=sys.stderr)
+              % (goal["text"], goal["cold_ratio"], goal["cached_ratio"]), file=sys.stderr)
         return 1
     return 0
 

@@ -108,7 +108,8 @@ def figures_of(counts, runs, requests, walls, tasks):
     largest = rows[-1]
     return {"benchmark": "vlan_move_scale", "baseline": "%d nodes, same run" % base, "runs": runs,
             "machine": bench_report.machine(), "rows": rows,
-            "goal": {"text": "moving %d nodes within %.1fx the wall time of moving %d" % (largest["nodes"], MOVE_GOAL, base),
+            "goal": {"text": "moving %d nodes within %.1fx the wall time of moving %d"
+                             % (largest["nodes"], MOVE_GOAL, base),
                      "move_ratio": largest["move_ratio"], "met": largest["move_ratio"] <= MOVE_GOAL}}
 
 
@@ -126,7 +127,8 @@ def markdown(figures):
         "One play (benchmarks/vlan_move_scale.yml): `oar_job` reserves N parasilo nodes and a routed VLAN and "
         "waits until the job runs, `kavlan_vlan` moves every node into the VLAN, `kavlan_dhcp` stops the "
         "VLAN's DHCP server. A fresh API-only emulator per run, its cluster as large as the largest N. "
-        "Ratios are against the %s. Requests: one counted run per N through a proxy, retries included." % figures["baseline"],
+        "Ratios are against the %s. Requests: one counted run per N through a proxy, retries included."
+        % figures["baseline"],
         "",
         bench_report.table(["nodes", "requests", "vs base", "play (s)", "vs base", "reserve (s)", "vs base",
                             "move (s)", "vs base", "dhcp (s)", "vs base"], rows),

@@ -19,7 +19,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "modules"))
-from g5k_module_harness import api, platform_config, run_playbook, task_result  # noqa: E402,F401  (re-exported)
+# run_playbook and task_result are used by the tests through this module
+from g5k_module_harness import api, platform_config, run_playbook, task_result  # noqa: E402
 from g5k_emulator.testing import running_emulator  # noqa: E402
 
 SITE = "rennes"

@@ -17,6 +17,10 @@ class Fabric(Protocol):
     def set_dhcp(self, site: str, vlan: str, running: bool) -> None:
         """Start or stop the DHCP server of a VLAN."""
 
+    def set_subnets(self, site: str, subnets: list[str]) -> None:
+        """The g5k-subnet /22 blocks whose MACs the site's production DHCP serves (those of the
+        running jobs): VMs bridged on production get their address, as on the platform."""
+
     def set_access(self, site: str, hosts: dict[str, list[str]]) -> None:
         """Who may log in with their own account (and use sudo-g5k) on each host (node uid or
         `kavlan-<N>` gateway): root and these users; the users of the jobs running there."""
@@ -38,6 +42,9 @@ class NoFabric:
         return None
 
     def set_access(self, site: str, hosts: dict[str, list[str]]) -> None:
+        return None
+
+    def set_subnets(self, site: str, subnets: list[str]) -> None:
         return None
 
     def deploy(self, site: str, nodes: list[str], environment: str, key: str | None,

@@ -68,6 +68,7 @@ def end_job(platform, db, job, state: str, now: float, event: tuple[str, str] | 
         add_event(db, job, *event, now)
     _reset_network(platform, db, job)
     _set_access(platform, db, job)
+    _set_subnets(platform, db, job)
     if "deploy" in json.loads(job["types"]):
         _return_to_standard(platform, db, job)
 
@@ -123,6 +124,18 @@ def _set_access(platform, db, job) -> None:
             if host in allowed:
                 allowed[host].add(running["user"])
     _try(platform.fabric.set_access, site, {host: sorted(users) for host, users in allowed.items()})
+
+
+def _set_subnets(platform, db, job) -> None:
+    """When a job holding subnets starts or ends: the site's DHCP serves the MACs of the
+    subnets of the jobs running now."""
+    site = job["site"]
+    if not holdings(db, site, job["uid"])["subnet"]:
+        return
+    running = db.execute("SELECT h.value FROM holdings h JOIN jobs j ON j.site = h.site AND j.uid = h.job_uid "
+                         "WHERE j.site = ? AND j.state = 'running' AND h.kind = 'subnet' ORDER BY h.value",
+                         (site,))
+    _try(platform.fabric.set_subnets, site, [row["value"] for row in running])
 
 
 def _return_to_standard(platform, db, job) -> None:
@@ -181,6 +194,7 @@ def advance(platform) -> None:
                    "AND launched_at <= ? AND delete_requested_at IS NULL", (now, now - config.launch_delay))
         for job in db.execute("SELECT * FROM jobs WHERE state = 'running' AND started_at = ?", (now,)).fetchall():
             _set_access(platform, db, job)
+            _set_subnets(platform, db, job)
 
 
 def _try_to_schedule(platform, db, job, now: float) -> None:

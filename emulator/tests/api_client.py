@@ -47,6 +47,9 @@ class RecordingFabric:
     def set_dhcp(self, site, vlan, running):
         self._record("set_dhcp", site, vlan, running)
 
+    def set_subnets(self, site, subnets):
+        self._record("set_subnets", site, list(subnets))
+
     def set_access(self, site, hosts):
         self._record("set_access", site, dict(hosts))
 

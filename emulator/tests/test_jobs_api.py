@@ -283,3 +283,14 @@ def test_walltime_change_refusals(api):
     waiting = api.submit("nodes=1").json()
     refused = api.post(f"/sites/rennes/jobs/{waiting['uid']}/walltime", {"walltime": "+1:00"})
     assert refused.status_code == 400 and "not running" in refused.text
+
+
+def test_the_site_dhcp_serves_the_subnets_of_the_running_jobs(api):
+    first = api.running_job("slash_22=1+nodes=1,walltime=0:10:00")
+    assert api.fabric.calls[-1] == ("set_subnets", "rennes", first["resources_by_type"]["subnets"])
+    second = api.running_job("slash_22=1+nodes=1,walltime=0:20:00")
+    both = sorted(first["resources_by_type"]["subnets"] + second["resources_by_type"]["subnets"])
+    assert api.fabric.calls[-1] == ("set_subnets", "rennes", both)
+    api.clock.advance(600)                                  # the first job's walltime is over
+    assert api.get(f"/sites/rennes/jobs/{first['uid']}").json()["state"] == "terminated"
+    assert ("set_subnets", "rennes", second["resources_by_type"]["subnets"]) in api.fabric.calls

@@ -7,6 +7,9 @@ Stopping it (PUT /vlans/{id}/dhcpd stop) leaves renewing nodes without any offer
 """
 from __future__ import annotations
 
+import ipaddress
+import os
+import signal
 from pathlib import Path
 
 from . import network
@@ -32,6 +35,31 @@ def _members(topology: Topology, vlan: Vlan):
 def names(topology: Topology, vlan: Vlan):
     """(port, address, host name) of every port with an address in `vlan`."""
     return [(port, ip, port.dhcp_hostname(vlan.id)) for port, ip in _members(topology, vlan)]
+
+
+def subnet_hosts(subnets: list[str]) -> str:
+    """dnsmasq host lines for every usable address of these g5k-subnet blocks, each with the
+    platform's MAC: 00:16:3E + the address's last three bytes."""
+    lines = []
+    for cidr in subnets:
+        for address in ipaddress.IPv4Network(cidr).hosts():
+            octets = address.packed[1:]
+            lines.append("00:16:3e:%02x:%02x:%02x,%s\n" % (*octets, address))
+    return "".join(lines)
+
+
+def _subnet_file(vlan: Vlan, state: FabricState) -> Path:
+    return Path(state.dir, "dhcp", f"{vlan.key}.subnet-hosts")
+
+
+def serve_subnets(vlan: Vlan, state: FabricState, subnets: list[str]) -> None:
+    """Serve exactly these blocks' MACs from now on (dnsmasq re-reads its host files on SIGHUP)."""
+    path = _subnet_file(vlan, state)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(subnet_hosts(subnets))
+    pid = state.pid(process_name(vlan))
+    if pid:
+        os.kill(pid, signal.SIGHUP)
 
 
 def dhcp_hosts(topology: Topology, vlan: Vlan) -> str:
@@ -74,6 +102,15 @@ def start(topology: Topology, vlan: Vlan, state: FabricState, mirror: dict[str, 
     names = files / f"{vlan.key}.dns-hosts"
     names.write_text(dns_records(topology, vlan, mirror))
     dns = vlan.dns if vlan.routed else vlan.dhcp_address
+    subnet = []
+    if vlan.subnet:  # VMs bridged on production get their g5k-subnet address (serve_subnets)
+        listen = ipaddress.IPv4Address(vlan.subnet_gateway) - 1
+        network.ip("addr", "replace", f"{listen}/{vlan.subnet.prefixlen}", "dev", DEVICE, netns=netns)
+        if not _subnet_file(vlan, state).exists():
+            serve_subnets(vlan, state, [])
+        subnet = [f"--dhcp-range=set:subnet,{vlan.subnet.network_address},static,{vlan.subnet.netmask},{LEASE_TIME}",
+                  f"--dhcp-hostsfile={_subnet_file(vlan, state)}",
+                  f"--dhcp-option=tag:subnet,option:router,{vlan.subnet_gateway}"]
     run(["ip", "netns", "exec", netns, "dnsmasq", "--conf-file=/dev/null",
                  "--user=root", "--group=root", f"--interface={DEVICE}", "--bind-interfaces",
                  "--no-resolv", "--no-hosts", f"--addn-hosts={names}",
@@ -85,7 +122,7 @@ def start(topology: Topology, vlan: Vlan, state: FabricState, mirror: dict[str, 
                  f"--dhcp-option=option:dns-server,{dns}",
                  f"--dhcp-option=option:domain-search,{vlan.domain}",
                  f"--pid-file={state.pid_file(name)}",
-                 f"--log-facility={files / (vlan.key + '.log')}", "--log-dhcp"])
+                 f"--log-facility={files / (vlan.key + '.log')}", "--log-dhcp", *subnet])
     return True
 
 

@@ -161,6 +161,13 @@ class LiveFabric:
                 return gateway
         return self.topology.node(site, uid)
 
+    def set_subnets(self, site: str, subnets: list[str]) -> None:
+        """The production DHCP serves the g5k-subnet MACs of these /22 (each address's MAC is
+        00:16:3E + its last three bytes), as the platform's does for VMs bridged on production."""
+        production = self.topology.vlan(site, DEFAULT)
+        with self._lock:
+            dhcp.serve_subnets(production, self.state, subnets)
+
     def dhcp_running(self, site: str, vlan: str) -> bool:
         return dhcp.running(self.topology.vlan(site, vlan), self.state)
 
@@ -228,7 +235,8 @@ class LiveFabric:
     def _up_host_network(self, config_path: Path | None) -> list[str]:
         """Bridges, host routes, firewall, DHCP servers (production's and the started ones)."""
         vlans = list(self.topology.vlans.values())
-        network.check_no_overlap([v.network for v in vlans if v.routed])
+        routed = [v.network for v in vlans if v.routed] + [v.subnet for v in vlans if v.subnet]
+        network.check_no_overlap(routed)
         uplink, _ = network.uplink()
         mirror_url = image.debian_mirror()
         changes = []
@@ -241,7 +249,7 @@ class LiveFabric:
             changes += [f"bridge {v.bridge}" for v in vlans if network.ensure_bridge(v)]
             changes += [f"unreachable route {net}"
                         for net in network.block_from_host(self.topology.uplink_blocked)]
-            if network.ensure_firewall(uplink, [str(v.network) for v in vlans if v.routed],
+            if network.ensure_firewall(uplink, [str(net) for net in routed],
                                        [ip for ips in data["mirror"].values() for ip in ips]):
                 changes.append("firewall chains")
             changes += [f"DHCP of {v.key}" for v in vlans if v.key not in data["dhcp_off"]

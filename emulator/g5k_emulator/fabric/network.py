@@ -60,6 +60,8 @@ def ensure_bridge(vlan: Vlan) -> bool:
        "mcast_snooping", "0")
     if vlan.routed:
         ip("addr", "replace", vlan.cidr(vlan.gateway), "dev", vlan.bridge)
+    if vlan.subnet:
+        ip("addr", "replace", f"{vlan.subnet_gateway}/{vlan.subnet.prefixlen}", "dev", vlan.bridge)
     ip("link", "set", vlan.bridge, "up")
     return True
 

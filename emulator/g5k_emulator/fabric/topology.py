@@ -39,6 +39,10 @@ class Vlan:
     gateway: str
     dns: str             # DNS handed out by DHCP
     domain: str
+    # Production only: the site's g5k-subnet range (VM addresses), which rides on production
+    # with its own gateway, as on the platform; None elsewhere and on a site without subnets.
+    subnet: ipaddress.IPv4Network | None = None
+    subnet_gateway: str | None = None
 
     @property
     def routed(self) -> bool:
@@ -168,9 +172,12 @@ def from_reference(reference: Reference) -> Topology:
         for key, net in kavlans.items():
             vlan_id = DEFAULT if key == "default" else key
             kind = _kind(vlan_id)
+            subnet = doc.get("g5ksubnet") if vlan_id == DEFAULT else None
             vlans[(site, vlan_id)] = Vlan(site=site, id=vlan_id, kind=kind,
                                           network=ipaddress.IPv4Network(net["network"]),
-                                          gateway=net["gateway"], dns=dns, domain=domain)
+                                          gateway=net["gateway"], dns=dns, domain=domain,
+                                          subnet=ipaddress.IPv4Network(subnet["network"]) if subnet else None,
+                                          subnet_gateway=subnet["gateway"] if subnet else None)
     for site, clusters in reference.nodes.items():
         for cluster_nodes in clusters.values():
             for uid, doc in cluster_nodes.items():

@@ -1,6 +1,7 @@
 """What today's platform does and real clients rely on: users' own accounts on the nodes of
 their jobs (sudo-g5k for root), a VLAN's DHCP on by default, node names through the system
 resolver, and the nodes of an ended deploy job back in the standard environment."""
+import ipaddress
 import subprocess
 import time
 
@@ -96,3 +97,36 @@ def test_deploy_into_a_vlan_without_dhcpd_call_then_the_job_end_gives_the_node_b
     assert release.startswith("debian12-std-")
     assert site.ssh(production, "true", key=key).returncode != 0      # the user's key is gone
     assert site.fabric.port_vlans()[site.node(n).primary.name].id == "DEFAULT"
+
+
+def test_a_vm_mac_of_a_reserved_subnet_gets_its_address_from_the_site_dhcp(site):
+    """A VM bridged on production (here: a namespace on the production bridge, running the
+    node image's dhclient) gets the address its 00:16:3E MAC stands for while the subnet is
+    reserved, with the subnet's gateway; once the job ends, no offer."""
+    job = site.api.running_job("slash_22=1+{cluster='parasilo'}/nodes=1")
+    block = ipaddress.IPv4Network(job["resources_by_type"]["subnets"][0])
+    address = next(block.hosts())
+    mac = "00:16:3e:%02x:%02x:%02x" % tuple(address.packed[1:])
+    production = site.fabric.topology.vlan("rennes", "DEFAULT")
+    netns, veth = "g5kt-vm", "g5ktvm0"
+    dhclient = ("printf 'timeout 8;\\n' > /tmp/c; dhclient -1 -v -cf /tmp/c -lf /tmp/l -pf /tmp/p vm0 "
+                "&& ip -4 -o addr show dev vm0 && ip -4 route show default")
+    run = ["podman", "run", "--rm", "--network", f"ns:/run/netns/{netns}", "--cap-add", "NET_ADMIN,NET_RAW",
+           "localhost/g5k-node:bookworm", "sh", "-c", dhclient]
+    try:
+        for command in (["ip", "netns", "add", netns],
+                        ["ip", "link", "add", veth, "type", "veth", "peer", "name", "vm0", "netns", netns],
+                        ["ip", "-n", netns, "link", "set", "vm0", "address", mac, "up"],
+                        ["ip", "link", "set", veth, "master", production.bridge, "up"]):
+            subprocess.run(command, check=True)
+        leased = subprocess.run(run, capture_output=True, text=True, env=site.env, timeout=60)
+        assert leased.returncode == 0, leased.stderr
+        assert f"inet {address}/14" in leased.stdout
+        assert f"default via {production.subnet_gateway}" in leased.stdout
+        site.api.end(job["uid"])
+        refused = subprocess.run(run, capture_output=True, text=True, env=site.env, timeout=60)
+        assert refused.returncode != 0 and "No DHCPOFFERS received" in refused.stderr
+    finally:
+        subprocess.run(["ip", "link", "delete", veth], capture_output=True)
+        subprocess.run(["ip", "netns", "delete", netns], capture_output=True)
+        site.api.call("DELETE", f"/jobs/{job['uid']}")

@@ -117,3 +117,12 @@ def test_impossible_moves_are_refused_before_anything_moves(tmp_path):
     with pytest.raises(KeyError, match="VLAN 77 does not exist"):
         fabric.set_vlan("rennes", ["parasilo-1.rennes.grid5000.fr"], "77")
     assert fabric.state.load()["ports"] == {}
+
+
+def test_production_carries_the_site_subnet_and_its_dhcp_maps_the_platform_macs(default_site):
+    production = default_site.vlan("rennes", "DEFAULT")
+    assert str(production.subnet) == "10.156.0.0/14" and production.subnet_gateway == "10.159.255.254"
+    assert default_site.vlan("rennes", "4").subnet is None
+    lines = dhcp.subnet_hosts(["10.156.4.0/22"]).splitlines()
+    assert len(lines) == 1022
+    assert lines[0] == "00:16:3e:9c:04:01,10.156.4.1" and lines[-1] == "00:16:3e:9c:07:fe,10.156.7.254"

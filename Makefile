@@ -19,8 +19,11 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # podman here needs runc and rlimits root may set (see scripts/podman-conf).
 export CONTAINERS_CONF := $(BUILD)/containers.conf
 
-# Test suites run by `make test`, in this order. Each is a make target below.
-SUITES := test-units test-emulator test-integration test-roles test-sanity test-lint
+# Test suites run by `make test`. The fabric suites take the machine's one emulated site in
+# turn; the others need no site and run beside them (2 cores: one of each at a time).
+FABRIC_SUITES := test-emulator test-integration test-roles
+OTHER_SUITES := test-units test-sanity test-lint
+SUITES := $(FABRIC_SUITES) $(OTHER_SUITES)
 
 .PHONY: help deps system-deps venv collection podman-conf node-image ansible-test-bootstrap demo test \
 	$(SUITES) bench clean
@@ -61,10 +64,17 @@ demo: deps
 	@scripts/demo
 
 test: deps
-	@failed=(); passed=(); \
+	@mkdir -p $(BUILD)/logs; rm -f $(BUILD)/logs/*.status; \
+	run() { start=$$SECONDS; \
+	        if $(MAKE) --no-print-directory $$1 > $(BUILD)/logs/$$1.log 2>&1 < /dev/null; \
+	        then echo passed > $(BUILD)/logs/$$1.status; else echo failed > $(BUILD)/logs/$$1.status; fi; \
+	        echo "--- $$1 $$(cat $(BUILD)/logs/$$1.status) in $$((SECONDS - start)) s (log: $(BUILD)/logs/$$1.log)"; }; \
+	(for suite in $(OTHER_SUITES); do run $$suite; done) & others=$$!; \
+	for suite in $(FABRIC_SUITES); do run $$suite; done; wait $$others; \
+	failed=(); passed=(); \
 	for suite in $(SUITES); do \
-	  echo "=== $$suite"; \
-	  if $(MAKE) --no-print-directory $$suite; then passed+=($$suite); else failed+=($$suite); fi; \
+	  echo "=== $$suite: $$(cat $(BUILD)/logs/$$suite.status)"; cat $(BUILD)/logs/$$suite.log; \
+	  if [ "$$(cat $(BUILD)/logs/$$suite.status)" = passed ]; then passed+=($$suite); else failed+=($$suite); fi; \
 	done; \
 	echo "=== suites failed: $${failed[*]:-none}"; \
 	echo "suites: $${#passed[@]} passed, $${#failed[@]} failed"; \

@@ -75,6 +75,16 @@ def run_verbose(command, tmp_path, environment=None):
     return done.stdout + done.stderr
 
 
+def run_play(tmp_path, tasks, environment=None):
+    """stdout + stderr of ``ansible-playbook -vvv`` running ``tasks`` on localhost."""
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump([{"name": "credentials", "hosts": "localhost", "gather_facts": False,
+                                         "tasks": tasks}], sort_keys=False))
+    return run_verbose([str(ROOT / ".venv" / "bin" / "ansible-playbook"), str(playbook), "-i", "localhost,",
+                        "-c", "local", "-e", "ansible_python_interpreter=" + str(ROOT / ".venv" / "bin" / "python")],
+                       tmp_path, environment)
+
+
 def assert_nowhere(output, *passwords):
     for password in passwords:
         for form in forms_of(password):
@@ -95,12 +105,7 @@ def test_playbook_output_at_vvv_shows_no_password(tmp_path, emulator, carrier):
         task("Wrong", "kavlan_info", {"site": "rennes"}, carrier, emulator.url, tmp_path, password=WRONG),
         {"name": "Show", "ansible.builtin.debug": {"var": "[read, refused, unavailable, unreachable, wrong]"}},
     ]
-    playbook = tmp_path / "leak.yml"
-    playbook.write_text(yaml.safe_dump([{"name": "leak", "hosts": "localhost", "gather_facts": False,
-                                         "tasks": tasks}], sort_keys=False))
-    output = run_verbose([str(ROOT / ".venv" / "bin" / "ansible-playbook"), str(playbook), "-i", "localhost,",
-                          "-c", "local", "-e", "ansible_python_interpreter=" + str(ROOT / ".venv" / "bin" / "python")],
-                         tmp_path, connection(carrier, emulator.url, SECRET, tmp_path)[1])
+    output = run_play(tmp_path, tasks, connection(carrier, emulator.url, SECRET, tmp_path)[1])
     set_rules(emulator)
     # each task ran and met what it was written for, so the output holds their real messages
     assert "ok: [localhost]" in output and "vlans" in output
@@ -122,3 +127,13 @@ def test_inventory_output_at_vvv_shows_no_password(tmp_path, emulator, carrier):
         set_rules(emulator)
     assert "returned HTTP 503" in output  # the failure message is in the output
     assert_nowhere(output, SECRET)
+
+
+@pytest.mark.xfail(strict=True, reason="api_settings: a python-grid5000 config file holding a password and "
+                                       "readable by others is used without a warning (issue 13 asks for one)")
+def test_a_credentials_file_readable_by_others_is_warned_about(tmp_path, emulator):
+    options = connection("config_file", emulator.url, SECRET, tmp_path)[0]
+    Path(options["api_config"]).chmod(0o644)
+    output = run_play(tmp_path, [{"name": "Read", "g5k.testbed.kavlan_info": dict(options, site="rennes")}])
+    assert "ok: [localhost]" in output  # the file is still used
+    assert "[WARNING]" in output and options["api_config"] in output and "readable" in output

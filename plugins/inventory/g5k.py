@@ -20,7 +20,7 @@ description:
     After a VLAN change, a C(refresh_inventory) meta task or a new run gives the new addresses.
   - Guests of a placement description (O(guest_placement)) become hosts too, with an IP/MAC pair
     of the jobs' subnets and their hypervisor as a variable, so one inventory holds both.
-  - Groups C(g5k_nodes), C(site_<site>), C(cluster_<cluster>), C(job_<job name or id>),
+  - Groups C(g5k_nodes), C(site_<site>), C(cluster_<cluster>), C(job_<job name>) (C(job_<site>_<id>) for an unnamed job, since ids are numbered per site),
     C(vlan_<id>) (C(vlan_default) for the production network), C(g5k_hypervisors) and C(g5k_guests).
   - The inventory file name must end with C(g5k.yml) or C(g5k.yaml) (for example C(rennes.g5k.yml)).
 author:

@@ -157,7 +157,8 @@ def _node_record(shape, site, site_data, job, short):
         variables[p + "jump_host"] = gateway
     if chain:
         variables["ansible_ssh_common_args"] = "-o ProxyJump=%s" % ",".join(chain)
-    job_group = "job_%s" % (job.get("name") or job.get("uid"))
+    # A name may span sites (one experiment); an id is only unique within its site.
+    job_group = "job_%s" % (job.get("name") or "%s_%s" % (site, job.get("uid")))
     groups = [NODES_GROUP, "site_%s" % site, "cluster_%s" % cluster_of(short), job_group,
               "vlan_%s" % vlan.lower()]
     return HostRecord(name, [group_name(g) for g in groups], variables), warnings

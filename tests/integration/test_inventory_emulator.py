@@ -58,11 +58,14 @@ def host_var(listing, host, name):
 
 
 def normalise(listing, jobs):
-    """Job uids depend on the emulator's history: replace them by <job:NAME> placeholders."""
-    text = json.dumps(listing, sort_keys=True)
-    for job in jobs:
-        text = text.replace('"g5k_job_uid": %d' % job["uid"], '"g5k_job_uid": "<job:%s>"' % job["name"])
-    return json.loads(text)
+    """Job uids depend on the emulator's history: replace them by <job:NAME> placeholders. Ids
+    are numbered per site (rennes and nancy may both have a job 1): match on site and uid."""
+    names = {(job["site"], job["uid"]): job["name"] for job in jobs}
+    for host in listing["_meta"]["hostvars"].values():
+        if "g5k_job_uid" in host:
+            site = host["g5k_site"]["__ansible_unsafe"]   # strings are listed as unsafe values
+            host["g5k_job_uid"] = "<job:%s>" % names[(site, host["g5k_job_uid"])]
+    return listing
 
 
 def compare_with_expected(listing, name):
@@ -91,10 +94,10 @@ def write_inventory(tmp_path, emulator, **extra):
 @pytest.fixture
 def emulated_jobs():
     with running_emulator() as emulator:
-        jobs = [reserve(emulator.url, "rennes", "{cluster='parasilo'}/nodes=3+{type='kavlan-local'}/vlan=1+slash_22=1"
-                        ",walltime=1:00:00", "inv-exp"),
-                reserve(emulator.url, "nancy", "{cluster='gros'}/nodes=1+{type='kavlan'}/vlan=1,walltime=1:00:00",
-                        "inv-routed")]
+        jobs = [dict(reserve(emulator.url, "rennes", "{cluster='parasilo'}/nodes=3+{type='kavlan-local'}/vlan=1"
+                             "+slash_22=1,walltime=1:00:00", "inv-exp"), site="rennes"),
+                dict(reserve(emulator.url, "nancy", "{cluster='gros'}/nodes=1+{type='kavlan'}/vlan=1,walltime=1:00:00",
+                             "inv-routed"), site="nancy")]
         yield emulator, jobs
 
 

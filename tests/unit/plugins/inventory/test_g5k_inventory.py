@@ -351,3 +351,15 @@ def test_credentials_may_be_templated(fake_api, rennes, run_inventory, monkeypat
     sent = fake_api.calls[0].headers["Authorization"]
     import base64
     assert base64.b64decode(sent.split()[1]).decode() == "jdoe:from-env"
+
+
+def test_unnamed_jobs_with_one_id_on_two_sites_are_two_groups(fake_api, rennes, run_inventory):
+    """Job ids are numbered per site: rennes's job 7 and nancy's job 7 are different jobs."""
+    rennes.oar.add(running_job(7, "rennes", ["parasilo-4"], name=None))
+    script_site(fake_api, "nancy", {"gros": 2})
+    OarSite(fake_api, "nancy").add(running_job(7, "nancy", ["gros-1"], name=None))
+    KavlanSite(fake_api, "nancy", [fqdn("gros-%d" % i, "nancy") for i in (1, 2)])
+    inv = run_inventory({"jobs": ["rennes:7", "nancy:7"]})
+    assert inv.group("job_rennes_7") == [fqdn("parasilo-4")]
+    assert inv.group("job_nancy_7") == [fqdn("gros-1", "nancy")]
+    assert inv.group("job_7") is None

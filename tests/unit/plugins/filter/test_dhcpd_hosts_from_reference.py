@@ -14,7 +14,6 @@ from ansible_collections.g5k.testbed.plugins.filter.dhcpd_hosts_from_reference i
 )
 
 
-
 def node(uid, adapters, kavlan):
     return {"uid": uid, "network_adapters": adapters, "kavlan": kavlan}
 

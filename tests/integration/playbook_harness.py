@@ -1,0 +1,59 @@
+"""Running a playbook of playbooks/ as jdoe against the emulated site (see conftest.py's
+`fabric_site`) and reading its JSON report."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from fabric_harness import api_call
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / ".venv" / "bin"
+USER, PASSWORD = "jdoe", "jdoe-secret"
+
+
+def run_playbook(playbook: Path | str, url: str, workdir: Path, *options: str, timeout: int = 900) -> dict:
+    """ansible-playbook with the ansible.posix.json callback, in `workdir`; returns the report."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
+               ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+               G5K_API_URI=url, G5K_API_USERNAME=USER, G5K_API_PASSWORD=PASSWORD, PWD=str(workdir))
+    path = Path(playbook) if Path(playbook).is_absolute() else ROOT / "playbooks" / f"{playbook}.yml"
+    done = subprocess.run([str(BIN / "ansible-playbook"), str(path), *options], env=env, capture_output=True,
+                          text=True, timeout=timeout, cwd=workdir)
+    lines = done.stdout.splitlines()
+    assert "{" in lines, f"no JSON report (rc {done.returncode}): {done.stdout[-2000:]} {done.stderr[-2000:]}"
+    return json.loads("\n".join(lines[lines.index("{"):]))
+
+
+def changed(report: dict, host: str = "localhost") -> int:
+    return report["stats"][host]["changed"]
+
+
+def all_succeeded(report: dict) -> bool:
+    return all(s["failures"] == 0 and s["unreachable"] == 0 for s in report["stats"].values())
+
+
+def nothing_changed(report: dict) -> bool:
+    return all_succeeded(report) and all(s["changed"] == 0 for s in report["stats"].values())
+
+
+def task_results(report: dict, name: str) -> list[dict]:
+    """Per run of the task called `name` (roles' tasks as `role : name`), its results by host."""
+    return [task["hosts"] for play in report["plays"] for task in play["tasks"]
+            if task["task"]["name"] == name or task["task"]["name"].endswith(" : " + name)]
+
+
+def failure_messages(report: dict) -> list[str]:
+    return [result.get("msg", "") for play in report["plays"] for task in play["tasks"]
+            for result in task["hosts"].values() if result.get("failed")]
+
+
+def active_jobs(url: str, site: str = "rennes", name: str | None = None) -> list[dict]:
+    query = f"user={USER}&state=waiting,launching,running" + (f"&name={name}" if name else "")
+    return api_call(url, "GET", f"/sites/{site}/jobs?{query}")["items"]
+
+
+def vlan_of(url: str, site: str, node: str) -> str:
+    return api_call(url, "GET", f"/sites/{site}/vlans/nodes/{node}")["vlan"]

@@ -1,0 +1,144 @@
+"""playbooks/kavlan_move.yml (and the role kavlan_move it runs) on the emulated site: bad input
+changes nothing, check mode predicts the reservation, two nodes go into a routed VLAN and back
+to DEFAULT without being lost, the node left in production reaches them neither by ping nor ARP,
+a second run changes nothing; a move whose renewal cannot work fails saying where each node is."""
+import subprocess
+
+import pytest
+import yaml
+from fabric_harness import api_call, release_jobs
+from playbook_harness import (active_jobs, all_succeeded, changed, failure_messages, nothing_changed,
+                              run_playbook, task_results, vlan_of)
+
+pytestmark = pytest.mark.fabric
+
+JOB = "d-kavlan-move-test"
+
+
+@pytest.fixture(scope="module")
+def site(fabric_site, tmp_path_factory):
+    where = tmp_path_factory.mktemp("kavlan-move")
+    key = where / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    release_jobs(fabric_site.url, name=JOB)
+    yield {"url": fabric_site.url, "key": key, "dir": where}
+    release_jobs(fabric_site.url, name=JOB)
+
+
+def play(site, *options, playbook="kavlan_move"):
+    return run_playbook(playbook, site["url"], site["dir"], "-e", "kavlan_move_job_name=" + JOB,
+                        "-e", "kavlan_move_key_file=%s.pub" % site["key"],
+                        "-e", "ansible_ssh_private_key_file=%s" % site["key"],
+                        "-e", "kavlan_move_output_dir=%s/results" % site["dir"], *options)
+
+
+@pytest.mark.parametrize("option, says", [
+    ("kavlan_move_cluster=parasil", "unknown cluster 'parasil'"),
+    ("kavlan_move_nodes=40", "41 nodes of cluster parasilo requested"),
+    ("kavlan_move_vlan_type=kavlan-locale", "kavlan_move_vlan_type (kavlan or kavlan-global"),
+    ("kavlan_move_environment=debian12-mni", "unknown environment debian12-mni"),
+    ("kavlan_move_nodes=1", "kavlan_move_nodes (2 or more"),
+])
+def test_bad_input_stops_before_anything_changes(site, option, says):
+    report = play(site, "-e", option)
+    assert report["stats"]["localhost"]["failures"] == 1
+    assert report["stats"]["localhost"]["changed"] == 0
+    assert any(says in message for message in failure_messages(report)), failure_messages(report)
+    assert active_jobs(site["url"], name=JOB) == []
+
+
+def test_check_then_round_trip_then_nothing_to_change(site):
+    predicted = play(site, "--check")
+    assert all_succeeded(predicted), predicted["stats"]
+    assert changed(predicted) == 1          # the reservation; nodes and VLAN are unknown until OAR allocates
+    assert active_jobs(site["url"], name=JOB) == []
+
+    first = play(site)
+    assert all_succeeded(first), (first["stats"], failure_messages(first))
+    [job] = active_jobs(site["url"], name=JOB)
+    record = yaml.safe_load((site["dir"] / "results" / ("job-rennes-%s.yml" % job["uid"])).read_text())
+    moved, witness = sorted(record["nodes"]), record["witness"]
+    assert len(moved) == 2 and witness not in moved
+    vlan = int(record["vlan"])
+    assert 4 <= vlan <= 9
+    for node in moved:
+        reference = api_call(site["url"], "GET", "/sites/rennes/clusters/parasilo/nodes/" + node.split(".")[0])
+        # the address the node held in the VLAN, then in production again, both checked on the node
+        assert record["nodes"][node] == reference["kavlan"]["eth0"]["kavlan-%d" % vlan], record
+        assert record["back_in_production"][node] == reference["network_adapters"][0]["ip"], record
+        assert vlan_of(site["url"], "rennes", node) == "DEFAULT"
+    # the members reached each other inside the VLAN
+    [pings] = task_results(first, "Ping every other node inside the VLAN")
+    assert sorted(pings) == moved and all(not r.get("failed") for r in pings.values())
+    # from production, the moved nodes' old addresses answered neither ping nor ARP
+    [witness_pings] = task_results(first, "Ping each moved node's production address, which must fail")
+    assert [r["rc"] for r in witness_pings[witness]["results"]] == [1, 1]
+    [arp] = task_results(first, "Read the ARP entries of the moved nodes' production addresses")
+    entries = [r["stdout"] for r in arp[witness]["results"]]
+    assert len(entries) == 2 and all("lladdr" not in entry for entry in entries), entries
+    # each direction renewed the nodes' network through the scheduled timer
+    renewals = task_results(first, "Schedule the network renewal on the node (ifdown; ifup eth0)")
+    assert len(renewals) == 2 and all(sorted(r) == moved for r in renewals)
+    assert all(r["changed"] for run in renewals for r in run.values())
+
+    again = play(site)
+    assert nothing_changed(again), again["stats"]
+    assert list(again["stats"]) == ["localhost"]
+    assert nothing_changed(play(site, "--check"))
+    assert len(active_jobs(site["url"], name=JOB)) == 1
+
+
+MOVE_ONLY = """
+- name: Move the job's first node with the role alone
+  hosts: all
+  gather_facts: false
+  vars:
+    ansible_user: root
+    ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+  roles:
+    - role: g5k.testbed.kavlan_move
+"""
+
+WAY_BACK = """
+- name: Put the node back in production, as the failure message says
+  hosts: all
+  gather_facts: false
+  vars:
+    ansible_user: root
+    ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+  tasks:
+    - name: Move it to DEFAULT
+      g5k.testbed.kavlan_vlan:
+        nodes: ["{{ inventory_hostname }}"]
+        vlan: DEFAULT
+      delegate_to: localhost
+    - name: Wait for it at its production address
+      ansible.builtin.wait_for_connection:
+        timeout: 60
+"""
+
+
+def test_a_move_that_cannot_renew_says_where_the_node_is(site):
+    """The renewal restarts an interface the node lacks: the node keeps its production address
+    in the VLAN, the wait fails, and the message names the VLAN KaVLAN has it in and the way back."""
+    [listed] = active_jobs(site["url"], name=JOB)
+    job = api_call(site["url"], "GET", "/sites/rennes/jobs/%s" % listed["uid"])
+    node = sorted(job["assigned_nodes"])[0]
+    vlan = str(job["resources_by_type"]["vlans"][0])
+    playbook = site["dir"] / "move-only.yml"
+    playbook.write_text(MOVE_ONLY)
+    failed = run_playbook(playbook, site["url"], site["dir"], "-i", node + ",",
+                          "-e", "ansible_ssh_private_key_file=%s" % site["key"],
+                          "-e", "kavlan_move_vlan=%s" % vlan, "-e", "kavlan_move_interface=eth9",
+                          "-e", "kavlan_move_timeout=15")
+    assert failed["stats"][node]["failures"] == 1 and failed["stats"][node]["rescued"] == 1
+    [message] = [m for m in failure_messages(failed) if m.startswith(node)]
+    assert "should be in VLAN %s" % vlan in message and "KaVLAN has it in VLAN %s" % vlan in message, message
+    assert "vlan=DEFAULT" in message, message
+    # the way back the message gives works: DEFAULT again, and the node answers at its production address
+    way_back = site["dir"] / "way-back.yml"
+    way_back.write_text(WAY_BACK)
+    back = run_playbook(way_back, site["url"], site["dir"], "-i", node + ",",
+                        "-e", "ansible_ssh_private_key_file=%s" % site["key"])
+    assert all_succeeded(back), failure_messages(back)
+    assert vlan_of(site["url"], "rennes", node) == "DEFAULT"

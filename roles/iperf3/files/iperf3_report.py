@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """CSV and throughput plot of one iperf3 run (role g5k.testbed.iperf3, entry point report).
 
 Reads every pair-<N>.json (iperf3 --json) of the run folder given as argument and writes there:

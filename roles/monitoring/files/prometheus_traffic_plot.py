@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Plot of the NICs' traffic a Prometheus collector saw over a time window (role
 g5k.testbed.monitoring, entry point traffic_plot).
 
@@ -67,8 +66,8 @@ def main():
     curves = 0
     for direction, answer in answers.items():
         for series in sorted(answer["result"], key=lambda s: (s["metric"]["instance"], s["metric"]["device"])):
-            times = [float(t) - options.start for t, _ in series["values"]]
-            mbits = [float(v) / 1e6 for _, v in series["values"]]
+            times = [float(stamp) - options.start for stamp, value in series["values"]]
+            mbits = [float(value) / 1e6 for stamp, value in series["values"]]
             label = "%s %s %s" % (series["metric"]["instance"].split(".")[0], series["metric"]["device"], direction)
             axes.plot(times, mbits, linestyle="-" if direction == "transmit" else "--", label=label)
             print("%s: peak %.1f Mbit/s over %d samples" % (label, max(mbits, default=0.0), len(mbits)))

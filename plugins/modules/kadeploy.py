@@ -164,6 +164,7 @@ api_requests:
 """
 
 from collections import OrderedDict
+from functools import partial
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -173,6 +174,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.environments import ch
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user, read_job
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
+from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import lost_note, write_or_read_back
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import node_fqdn, split_node_name
 
 
@@ -240,15 +242,27 @@ def prepare(client, params):
     return user, plans
 
 
+def list_deployments(client, site, user):
+    return client.list_items(path_of("sites", site, "deployments"), "list deployments at %s" % site, {"user": user})
+
+
+def started_since(client, site, user, params, nodes, known_uids):
+    """The deployment a submission whose answer was lost started: the user's deployment of the
+    environment on exactly these nodes that was not listed before the submission; None if none."""
+    started = [d for d in list_deployments(client, site, user)
+               if d.get("uid") not in known_uids and sorted(d.get("nodes") or []) == sorted(nodes)
+               and deployment_matches(d, params["environment"], params["version"], params["vlan"], None)]
+    return started[-1] if started else None
+
+
 def step(module, client, user, plans, key, force, done):
     """Read the nodes' deployment state, start the deployments that are due; returns the summary."""
     params = module.params
     summary = {"nodes": {}, "would_deploy": [], "deployments": [], "changed": False, "before": {}}
     for plan in plans:
-        history = [d for d in client.list_items(path_of("sites", plan["site"], "deployments"),
-                                                "list deployments at %s" % plan["site"], {"user": user})
-                   if deployment_matches(d, params["environment"], params["version"], params["vlan"],
-                                         plan["job"].get("started_at"))]
+        listing = list_deployments(client, plan["site"], user)
+        history = [d for d in listing if deployment_matches(d, params["environment"], params["version"], params["vlan"],
+                                                            plan["job"].get("started_at"))]
         states = node_states(history, plan["fqdns"])
         summary["before"].update((f, s["state"]) for f, s in states.items())
         if force:
@@ -264,11 +278,16 @@ def step(module, client, user, plans, key, force, done):
                 body["key"] = key
             if params["vlan"] is not None:
                 body["vlan"] = int(params["vlan"]) if str(params["vlan"]).isdigit() else params["vlan"]
-            created = client.post(path_of("sites", plan["site"], "deployments"), body,
-                                  "deploy %s on %d nodes at %s" % (params["environment"], len(due), plan["site"])) or {}
+            created, lost = write_or_read_back(
+                partial(client.post, path_of("sites", plan["site"], "deployments"), body,
+                        "deploy %s on %d nodes at %s" % (params["environment"], len(due), plan["site"])),
+                partial(started_since, client, plan["site"], user, params, due, [d.get("uid") for d in listing]))
+            created = created or {}
             summary["deployments"].append(created.get("uid"))
-            done.record("started deployment %s of %s on %s at %s" % (
-                created.get("uid"), params["environment"], ", ".join(due), plan["site"]))
+            done.record("started deployment %s of %s on %s at %s%s" % (
+                created.get("uid"), params["environment"], ", ".join(due), plan["site"], lost_note(lost)))
+            if lost:
+                module.warn(done.lines[-1])
             for fqdn in due:
                 states[fqdn] = {"state": "deploying", "attempts": states[fqdn]["attempts"] + 1,
                                 "deployment": created.get("uid")}

@@ -181,6 +181,7 @@ api_requests:
 """
 
 from collections import OrderedDict
+from functools import partial
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -198,6 +199,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import (
     interface_ip,
     kavlan_interface,
 )
+from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import write_or_read_back
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import (
     DEFAULT_VLAN,
     split_node_name,
@@ -292,6 +294,24 @@ def node_entry(site, short, doc, adapter, name, vlan):
     }
 
 
+def moved_by_lost_answer(client, site, vlan, names):
+    """After a move whose answers were all lost: ``{interface: VLAN now}`` when KaVLAN moved at
+    least one of them, None when it moved none (the move was not done)."""
+    now = read_membership(client, site, names)
+    return now if any(now.get(n) == vlan for n in names) else None
+
+
+def report_lost_move(done, move, vlan, now, lost):
+    """Record the interfaces KaVLAN did move, then fail saying where each one is: the move was
+    not acknowledged, so the task cannot claim it succeeded."""
+    moved = [n for n in move["interfaces"] if now.get(n) == vlan]
+    # the line's format is the one of an answered move: the failure message says the answer was lost
+    done.record("moved into VLAN %s at %s: %s" % (vlan, move["site"], ", ".join(moved)))
+    where = ", ".join("%s in %s" % (n, now.get(n, "unknown")) for n in move["interfaces"])
+    raise G5kApiError(lost.operation, lost.method, lost.path, lost.status, lost.body,
+                      "; ".join(h for h in (lost.hint, "read back at %s: %s" % (move["site"], where)) if h))
+
+
 def work(module, client, done):
     vlan, sites = plan(client, module.params)
     before, moves = {}, []
@@ -307,7 +327,11 @@ def work(module, client, done):
             moves.append({"site": site, "vlan": vlan, "interfaces": sorted(to_move)})
     if moves and not module.check_mode:
         for move in moves:
-            answer = set_membership(client, move["site"], vlan, move["interfaces"])
+            answer, lost = write_or_read_back(
+                partial(set_membership, client, move["site"], vlan, move["interfaces"]),
+                partial(moved_by_lost_answer, client, move["site"], vlan, move["interfaces"]))
+            if lost:
+                report_lost_move(done, move, vlan, answer, lost)
             failed = failures_of(answer, move["interfaces"])
             moved = [n for n in move["interfaces"] if (answer.get(n) or {}).get("status") == "success"]
             if moved:

@@ -323,6 +323,8 @@ api_requests:
   sample: 4
 """
 
+from functools import partial
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import (
@@ -347,6 +349,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.oar_resources import (
 )
 from ansible_collections.g5k.testbed.plugins.module_utils.polling import poll_until
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
+from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import lost_note, write_or_read_back
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import cluster_of, node_fqdn, split_node_name
 
 DEFAULT_COMMAND = "sleep 31536000"
@@ -526,16 +529,22 @@ def present(module, client, catalog, user, specs, done):
     if to_create and not module.check_mode:
         created = []
         for entry in to_create:
+            site = entry["site"]
             try:
-                job = client.post(path_of("sites", entry["site"], "jobs"), submission(params, entry["resources"]),
-                                  "submit job %s at %s" % (params["name"], entry["site"]))
+                # the job name is the idempotence key: a job found by it after a lost answer is ours
+                job, lost = write_or_read_back(
+                    partial(client.post, path_of("sites", site, "jobs"), submission(params, entry["resources"]),
+                            "submit job %s at %s" % (params["name"], site)),
+                    partial(find_job_by_name, client, site, user, params["name"]))
             except G5kApiError as exc:
                 hints = [h for h in (exc.hint, rollback(client, created, done)) if h]
                 raise G5kApiError(exc.operation, exc.method, exc.path, exc.status, exc.body, "; ".join(hints))
             created.append(entry)
             entry["uid"] = (job or {}).get("uid")
             entry["state"] = (job or {}).get("state", "waiting")
-            done.record("submitted job %s at %s" % (entry["uid"], entry["site"]))
+            done.record("submitted job %s at %s%s" % (entry["uid"], site, lost_note(lost)))
+            if lost:
+                module.warn(done.lines[-1])
         refresh(client, to_create)
     return entries, bool(to_create), before, dict((site, found) for site, found in kept.items() if found)
 

@@ -64,9 +64,6 @@ def test_connections_dropped_while_waiting_are_retried(tmp_path, job):
     assert len(deployments(emulator)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="kadeploy: a submission whose answer was lost fails with changed=false "
-                                       "although Kadeploy started the deployment; it should read the "
-                                       "deployments back (or at least report changed=true)")
 def test_an_answer_lost_after_kadeploy_started_is_reported(tmp_path, job):
     emulator, nodes = job
     set_rules(emulator, dict(SUBMIT, fault="lost_answer"))

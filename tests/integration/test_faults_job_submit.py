@@ -65,8 +65,6 @@ def test_a_dropped_submission_leaves_no_job_or_reports_the_one_it_made(tmp_path,
     assert_converged(tmp_path, emulator, "dropped")
 
 
-@pytest.mark.xfail(strict=True, reason="oar_job: a submission whose answer was lost reports changed=false and "
-                                       "does not name the job OAR created; it should look the job up by name")
 def test_an_answer_lost_after_oar_created_the_job_is_reported(tmp_path, emulator):
     set_rules(emulator, dict(SUBMIT, fault="lost_answer"))
     result = reserve(tmp_path, emulator, "lost")

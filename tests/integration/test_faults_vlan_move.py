@@ -56,9 +56,6 @@ def test_a_503_burst_longer_than_the_retries_fails_with_nothing_moved(tmp_path, 
     assert_converged(tmp_path, emulator, nodes, vlan)
 
 
-@pytest.mark.xfail(strict=True, reason="kavlan_vlan: when every answer to the move is lost, the failure says "
-                                       "changed=false and does not say the nodes are now in the VLAN; it should "
-                                       "read the membership back and report where each node is")
 def test_answers_lost_every_time_still_report_where_the_nodes_are(tmp_path, job):
     emulator, nodes, vlan = job
     set_membership_rule(emulator, vlan, "lost_answer", 20)

@@ -249,6 +249,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             hosts, warnings = build_inventory(data, self._shape(), placement)
         except (G5kApiError, ValueError) as exc:  # ValueError: ApiSettingsError, G5kInputError, PlacementError...
             raise AnsibleParserError("g5k inventory %s: %s" % (path, to_native(exc)))
+        for warning in settings.warnings:
+            self.display.warning("g5k inventory %s: %s" % (path, warning))
         for site, reason in sorted(data.get("skipped_sites", {}).items()):
             self.display.warning("g5k inventory %s: site %s left out: %s" % (path, site, reason))
         for warning in warnings:

@@ -312,6 +312,8 @@ def client_for_module(module, sleep=None):
     if settings.password:
         # also hides a password written inside api_uri wherever the task's output shows it
         module.no_log_values.add(settings.password)
+    for warning in settings.warnings:  # the same text each task: Ansible shows it once per run
+        module.warn(warning)
     return G5kApiClient(settings, FetchUrlTransport(module), sleep=sleep)
 
 

@@ -12,7 +12,8 @@ Public API (stable, used by the modules and the inventory plugin):
 
 - ``DEFAULT_API_URI``, ``ENV_VARS`` (setting -> environment variable name).
 - ``ApiSettings``: ``uri`` (never holds credentials), ``username``, ``password``,
-  ``validate_certs``, ``ca_path``, ``timeout``, ``retries``, ``retry_delay``; ``anonymous`` property.
+  ``validate_certs``, ``ca_path``, ``timeout``, ``retries``, ``retry_delay``, ``warnings`` (texts
+  for the user, e.g. a config file holding a password that others can read); ``anonymous`` property.
 - ``resolve_api_settings(options, environ=None, config_path=None)`` -> ``ApiSettings``;
   raises ``ApiSettingsError`` with a message that says what to fix. Credentials written in the
   URI (``https://login:password@host/stable``) are taken out of it and used to log in.
@@ -56,8 +57,9 @@ class ApiSettings:
     """Resolved connection settings (plain attributes, no I/O)."""
 
     def __init__(self, uri=DEFAULT_API_URI, username=None, password=None, validate_certs=True,
-                 ca_path=None, timeout=30, retries=4, retry_delay=RETRY_DELAY):
+                 ca_path=None, timeout=30, retries=4, retry_delay=RETRY_DELAY, warnings=()):
         self.uri = uri.rstrip("/")
+        self.warnings = list(warnings)
         self.username = username
         self.password = password
         self.validate_certs = validate_certs
@@ -120,6 +122,21 @@ def read_config_file(path):
     if not isinstance(data, dict):
         raise ApiSettingsError("%s must hold a mapping (uri, username, password, verify_ssl)" % path)
     return data
+
+
+def exposed_password_warning(path, config):
+    """A warning when a config file holding a password is readable by group or others (as ssh
+    says of private keys), else None. The file is still used: refusing it would break runs."""
+    if not config.get("password"):
+        return None
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except OSError:
+        return None
+    if not mode & 0o044:
+        return None
+    return ("%s holds a password and is readable by group or others (mode %04o): run chmod 600 %s"
+            % (path, mode, path))
 
 
 def split_uri_credentials(uri):
@@ -189,4 +206,5 @@ def resolve_api_settings(options, environ=None, config_path=None):
     return ApiSettings(
         uri=uri, username=username or None, password=password or None,
         validate_certs=verify, ca_path=ca_path,
-        timeout=options.get("api_timeout", 30), retries=options.get("api_retries", 4))
+        timeout=options.get("api_timeout", 30), retries=options.get("api_retries", 4),
+        warnings=[w for w in (exposed_password_warning(expanded, config),) if w])

@@ -129,11 +129,12 @@ def test_inventory_output_at_vvv_shows_no_password(tmp_path, emulator, carrier):
     assert_nowhere(output, SECRET)
 
 
-@pytest.mark.xfail(strict=True, reason="api_settings: a python-grid5000 config file holding a password and "
-                                       "readable by others is used without a warning (issue 13 asks for one)")
 def test_a_credentials_file_readable_by_others_is_warned_about(tmp_path, emulator):
     options = connection("config_file", emulator.url, SECRET, tmp_path)[0]
     Path(options["api_config"]).chmod(0o644)
-    output = run_play(tmp_path, [{"name": "Read", "g5k.testbed.kavlan_info": dict(options, site="rennes")}])
+    output = run_play(tmp_path, [{"name": "Read", "g5k.testbed.kavlan_info": dict(options, site="rennes")},
+                                 {"name": "Again", "g5k.testbed.kavlan_info": dict(options, site="rennes")}])
     assert "ok: [localhost]" in output  # the file is still used
     assert "[WARNING]" in output and options["api_config"] in output and "readable" in output
+    warned = [line for line in output.splitlines() if "[WARNING]" in line and "readable by group or others" in line]
+    assert len(warned) == 1, warned  # once per run, not once per task

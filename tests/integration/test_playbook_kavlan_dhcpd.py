@@ -1,0 +1,84 @@
+"""playbooks/kavlan_dhcpd.yml on the emulated site: bad input changes nothing, check mode
+predicts the reservation, the VLAN's own DHCP is stopped and our server (the dhcpd role, fixed
+hosts from the Reference API) gives the other nodes their leases, which it holds; a second run
+changes nothing; asked to restore, the VLAN's DHCP serves the clients again."""
+import subprocess
+
+import pytest
+import yaml
+from fabric_harness import release_jobs
+from playbook_harness import (active_jobs, all_succeeded, changed, failure_messages, nothing_changed,
+                              run_playbook)
+
+pytestmark = pytest.mark.fabric
+
+JOB = "d-kavlan-dhcpd-test"
+
+
+@pytest.fixture(scope="module")
+def site(fabric_site, tmp_path_factory):
+    where = tmp_path_factory.mktemp("kavlan-dhcpd")
+    key = where / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    release_jobs(fabric_site.url, name=JOB)
+    yield {"url": fabric_site.url, "key": key, "dir": where}
+    release_jobs(fabric_site.url, name=JOB)
+
+
+def play(site, *options):
+    return run_playbook("kavlan_dhcpd", site["url"], site["dir"], "-e", "kavlan_dhcpd_job_name=" + JOB,
+                        "-e", "kavlan_dhcpd_key_file=%s.pub" % site["key"],
+                        "-e", "ansible_ssh_private_key_file=%s" % site["key"],
+                        "-e", "kavlan_dhcpd_output_dir=%s/results" % site["dir"], *options)
+
+
+def results(site):
+    [job] = active_jobs(site["url"], name=JOB)
+    return yaml.safe_load((site["dir"] / "results" / ("job-rennes-%s.yml" % job["uid"])).read_text())
+
+
+@pytest.mark.parametrize("option, says", [
+    ("kavlan_dhcpd_cluster=parasil", "unknown cluster 'parasil'"),
+    ("kavlan_dhcpd_nodes=40", "40 nodes of cluster parasilo requested"),
+    ("kavlan_dhcpd_vlan_type=kavlan-local", "kavlan_dhcpd_vlan_type (kavlan or kavlan-global"),
+    ("kavlan_dhcpd_environment=debian12-mni", "unknown environment debian12-mni"),
+])
+def test_bad_input_stops_before_anything_changes(site, option, says):
+    report = play(site, "-e", option)
+    assert report["stats"]["localhost"]["failures"] == 1 and changed(report) == 0
+    assert any(says in message for message in failure_messages(report)), failure_messages(report)
+    assert active_jobs(site["url"], name=JOB) == []
+
+
+def test_our_server_gives_the_leases_then_nothing_to_change_then_restore(site):
+    predicted = play(site, "--check")
+    assert all_succeeded(predicted), predicted["stats"]
+    assert changed(predicted) == 1          # the reservation; the rest needs the nodes OAR allocates
+    assert active_jobs(site["url"], name=JOB) == []
+
+    first = play(site)
+    assert all_succeeded(first), (first["stats"], failure_messages(first))
+    ours = results(site)
+    assert ours["vlan_dhcp"] == "stopped (kavlan -d)" and ours["backend"] == "kea"
+    server_ip = ours["server_ip"]
+    assert server_ip.startswith("10.2"), ours                       # the server's address in the VLAN
+    assert len(ours["clients"]) == 2 and ours["server"] not in ours["clients"]
+    for client, lease in ours["clients"].items():
+        assert lease["served_by"] == server_ip, ours                  # the lease came from our server
+        assert lease["address"].split("/")[0] in ours["server_leases"], ours   # and our server holds it
+        number = client.split("-kavlan-")[0].split("-")[-1]
+        assert lease["address"].split("/")[0].endswith("." + number), ours     # the fixed host of that node
+
+    again = play(site)
+    assert nothing_changed(again), again["stats"]
+    assert nothing_changed(play(site, "--check"))
+    assert results(site) == ours
+
+    restored = play(site, "-e", "kavlan_dhcpd_restore=true")
+    assert all_succeeded(restored), failure_messages(restored)
+    platform = results(site)
+    assert platform["vlan_dhcp"] == "restored"
+    for client, lease in platform["clients"].items():
+        # the VLAN's own server answers again, with the same address
+        assert lease["served_by"] not in ("", server_ip), platform
+        assert lease["address"] == ours["clients"][client]["address"]

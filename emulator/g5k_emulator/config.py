@@ -41,14 +41,48 @@ class User:
     ssh_keys: tuple[str, ...] = ()   # public keys: the user's ~/.ssh/authorized_keys on the nodes
 
 
+# What a fault rule does to a request it hits: `error` (503, the platform does nothing), `drop`
+# (the connection is closed before the platform acts), `lost_answer` (the platform acts, then the
+# connection is closed before the answer is sent).
+FAULT_KINDS = ("error", "drop", "lost_answer")
+# The configuration keys that existed before rules: "the next N requests", i.e. a rule matching
+# every request. They are shorthands: setting one replaces the untargeted rule of its kind.
+COUNTER_KEYS = {"error_burst": "error", "drop_connections": "drop"}
+
+
+@dataclasses.dataclass(frozen=True)
+class FaultRule:
+    """Hits the next `count` API requests of `method` (any when None) whose path after the version
+    prefix matches the shell-style pattern `path` (any when None; `*` also matches `/`)."""
+    fault: str
+    method: str | None = None
+    path: str | None = None
+    count: int = 1
+
+    @property
+    def untargeted(self) -> bool:
+        return self.method is None and self.path is None
+
+
 @dataclasses.dataclass(frozen=True)
 class Faults:
     latency: float = 0.0
-    error_burst: int = 0
-    drop_connections: int = 0
     slow_deployment: float = 0.0
     failing_deployment: bool = False
     nodes_not_booting: tuple[str, ...] = ()
+    rules: tuple[FaultRule, ...] = ()   # tried in order; the first with hits left applies
+
+    def hits_left(self, fault: str) -> int:
+        """What the counter shorthand of `fault` reads: hits left of its untargeted rules."""
+        return sum(r.count for r in self.rules if r.untargeted and r.fault == fault)
+
+    @property
+    def error_burst(self) -> int:
+        return self.hits_left("error")
+
+    @property
+    def drop_connections(self) -> int:
+        return self.hits_left("drop")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,17 +199,60 @@ def _seconds(raw: dict, key: str, default: float) -> float:
     return float(value)
 
 
+def fault_rules(raw, where: str = "rules") -> tuple[FaultRule, ...]:
+    """Rules from a list of mappings ({"fault", "method", "path", "count"}), type-checked."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where}: expected a list of rules")
+    rules = []
+    for index, item in enumerate(raw):
+        at = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{at}: expected a mapping")
+        unknown = set(item) - {"fault", "method", "path", "count"}
+        if unknown:
+            raise ConfigError(f"{at}: unknown keys {sorted(unknown)} (known: count, fault, method, path)")
+        if item.get("fault") not in FAULT_KINDS:
+            raise ConfigError(f"{at}.fault: expected one of {', '.join(FAULT_KINDS)}, got {item.get('fault')!r}")
+        for key in ("method", "path"):
+            if item.get(key) is not None and not isinstance(item[key], str):
+                raise ConfigError(f"{at}.{key}: expected a string, got {item[key]!r}")
+        count = item.get("count", 1)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise ConfigError(f"{at}.count: expected a whole number >= 1, got {count!r}")
+        method = item.get("method")
+        rules.append(FaultRule(item["fault"], method.upper() if method else None, item.get("path"), count))
+    return tuple(rules)
+
+
+def _counter(rules: tuple[FaultRule, ...], key: str, value) -> tuple[FaultRule, ...]:
+    """`rules` with the untargeted rule of the shorthand `key` set to `value` hits."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"faults.{key}: expected a whole number >= 0, got {value!r}")
+    kind = COUNTER_KEYS[key]
+    kept = tuple(r for r in rules if not (r.untargeted and r.fault == kind))
+    return kept + ((FaultRule(kind, count=value),) if value else ())
+
+
 def faults_from_mapping(raw: dict, base: Faults | None = None) -> Faults:
     """Faults from a mapping (config file or the runtime control endpoint), type-checked;
-    keys not given keep their value from `base`."""
+    keys not given keep their value from `base`. `rules` replaces every rule, then the
+    shorthands `error_burst` and `drop_connections` set their untargeted rule."""
     if not isinstance(raw, dict):
         raise ConfigError("faults: expected a mapping")
     fields = {f.name: f for f in dataclasses.fields(Faults)}
-    unknown = set(raw) - set(fields)
+    unknown = set(raw) - set(fields) - set(COUNTER_KEYS)
     if unknown:
-        raise ConfigError(f"faults: unknown keys {sorted(unknown)} (known: {sorted(fields)})")
-    values = dataclasses.asdict(base or Faults())
+        raise ConfigError(f"faults: unknown keys {sorted(unknown)} (known: {sorted(set(fields) | set(COUNTER_KEYS))})")
+    base = base or Faults()
+    values = {name: getattr(base, name) for name in fields}
+    if "rules" in raw:
+        values["rules"] = fault_rules(raw["rules"], "faults.rules")
     for key, value in raw.items():
+        if key == "rules":
+            continue
+        if key in COUNTER_KEYS:
+            values["rules"] = _counter(values["rules"], key, value)
+            continue
         expected = type(values[key])
         if key == "nodes_not_booting":
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):

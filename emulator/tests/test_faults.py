@@ -8,8 +8,9 @@ import json
 import urllib.parse
 
 import pytest
-from api_client import JDOE
+from api_client import JDOE, make_config
 
+from g5k_emulator import config
 from g5k_emulator.testing import running_emulator
 
 RULES = "/_emulator/faults/rules"
@@ -55,12 +56,37 @@ def test_a_lost_answer_comes_after_the_platform_acted(api):
 
 
 def test_a_targeted_fault_leaves_the_untargeted_counters_alone(api):
-    api.client.put("/_emulator/faults", json={"error_burst": 1})
     set_rules(api, {"fault": "drop", "path": "/sites"})
+    api.client.put("/_emulator/faults", json={"error_burst": 1})
     with pytest.raises(ConnectionAbortedError):
         api.get("/sites", user=JDOE)
     assert api.get("/sites", user=JDOE).status_code == 503  # the burst comes next
     assert api.get("/sites", user=JDOE).status_code == 200
+
+
+def test_the_counters_are_untargeted_rules_of_the_same_list(api):
+    set_rules(api, {"fault": "lost_answer", "method": "POST", "path": "/sites/rennes/jobs"})
+    body = api.client.put("/_emulator/faults", json={"error_burst": 2, "drop_connections": 1}).json()
+    assert body["rules"] == [{"fault": "lost_answer", "method": "POST", "path": "/sites/rennes/jobs", "count": 1},
+                             {"fault": "error", "method": None, "path": None, "count": 2},
+                             {"fault": "drop", "method": None, "path": None, "count": 1}]
+    assert (body["error_burst"], body["drop_connections"]) == (2, 1)
+    assert api.client.get(RULES).json()["rules"] == body["rules"]
+    assert api.get("/sites", user=JDOE).status_code == 503
+    changed = api.client.put("/_emulator/faults", json={"error_burst": 5}).json()  # replaces its rule
+    assert [(r["fault"], r["count"]) for r in changed["rules"]] == [("lost_answer", 1), ("drop", 1), ("error", 5)]
+    assert set_rules(api) == [] and api.client.get("/_emulator/faults").json()["error_burst"] == 0
+
+
+def test_rules_and_counters_from_the_configuration_file(api_factory):
+    faults = {"error_burst": 1, "rules": [{"fault": "error", "method": "POST", "path": "/sites/*/jobs"}]}
+    configured = api_factory(config=make_config(faults=config.faults_from_mapping(faults)))
+    assert [(r["fault"], r["path"], r["count"]) for r in configured.client.get(RULES).json()["rules"]] == [
+        ("error", "/sites/*/jobs", 1), ("error", None, 1)]
+    assert configured.get("/sites", user=JDOE).status_code == 503  # the burst
+    assert configured.get("/sites", user=JDOE).status_code == 200
+    assert configured.post("/sites/rennes/jobs", SUBMIT).status_code == 503  # the targeted rule
+    assert configured.post("/sites/rennes/jobs", SUBMIT).status_code == 201
 
 
 def test_rules_apply_under_every_version_prefix_and_never_to_control_routes(api):
@@ -96,7 +122,9 @@ def test_bad_rules_are_refused_and_the_old_ones_kept(api, body, names):
 
 def test_rules_route_refuses_other_methods_and_bad_json(api):
     assert api.client.delete(RULES).status_code == 405
-    assert api.client.put(RULES, content=b"{not json").status_code == 400
+    json_type = {"Content-Type": "application/json"}
+    assert api.client.put(RULES, content=b"{not json", headers=json_type).status_code == 400
+    assert api.client.put(RULES, content=b'{"rules": []}').status_code == 415  # as /_emulator/faults
 
 
 def test_a_lost_answer_over_a_real_socket(tmp_path):

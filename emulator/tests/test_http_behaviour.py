@@ -84,9 +84,11 @@ def test_dropped_connection_in_process_raises(api):
 
 
 def test_fault_control_rejects_bad_values(api):
-    for body in ({"error_burst": "many"}, {"explode": True}, {"latency": -1}, {"nodes_not_booting": "x"}):
+    for body in ({"error_burst": "many"}, {"explode": True}, {"latency": -1}, {"nodes_not_booting": "x"},
+                 {"drop_connections": -1}, {"rules": "x"}, {"rules": [{"fault": "error", "count": 0}]}):
         answer = api.client.put("/_emulator/faults", json=body)
         assert answer.status_code == 400, body
+    assert api.client.get("/_emulator/faults").json()["rules"] == []  # nothing half applied
     assert api.client.put("/_emulator/faults", content="x", headers={"Content-Type": "text/plain"}).status_code == 415
 
 

@@ -26,11 +26,14 @@ BENCHMARKS = (
     Benchmark("vlan_move_scale", "a", "reserve + VLAN move + DHCP for 4, 16, 64 nodes (API-only emulator); "
               "goal: moving 64 within 1.5x the wall time of 4", ["vlan_move_scale.py"], False),
     Benchmark("fanout", "b", "fan-out of a play over 16 and 64 emulated nodes: default settings against tuned "
-              "forks, pipelining, SSH multiplexing, mitogen", None, True),
+              "forks, pipelining, SSH multiplexing, mitogen", ["fanout.py", "--nodes", "16", "64"], True),
     Benchmark("inventory_scale", "c", "g5k inventory at 512 nodes + 10240 guests against a script inventory "
               "printing the same hosts; fails above 1.2x", ["inventory_scale.py"], False),
     Benchmark("site_up", "d", "emulated site: `up` of 64 nodes, memory per node, VLAN move + renewal",
               ["fabric_up.py", "--nodes", "64"], True),
+    Benchmark("vm_fleet_image_tree", "issue 11", "base image to 4 and 16 hosts (network namespaces, tc-limited): "
+              "tree copy against straight copy; projection for 10240 guests on 512 hosts, fails above 10 minutes",
+              ["vm_fleet_image_tree.py"], True),
 )
 
 

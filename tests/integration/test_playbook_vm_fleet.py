@@ -1,0 +1,220 @@
+"""playbooks/vm_fleet.yml on the emulated site (real nodes, libvirt + QEMU TCG inside them):
+2 hypervisors x 3 tiny guests from a placement file in the tutorial's format. Bad input changes
+nothing; check mode predicts; every guest answers at its subnet address and got it from its own
+hypervisor's DHCP; a guest that takes another IP or MAC no longer reaches its peers; a second
+run changes nothing."""
+import base64
+import csv
+import json
+import os
+import shlex
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from fabric_harness import release_jobs
+
+pytestmark = pytest.mark.fabric
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / ".venv" / "bin"
+PLAYBOOK = ROOT / "playbooks" / "vm_fleet.yml"
+IMAGE = ROOT / ".build" / "vm-fleet" / "guest.qcow2"
+USER, PASSWORD = "jdoe", "jdoe-secret"
+JOB = "vm-fleet-test"
+POOL = "/var/lib/libvirt/images/g5k"
+GUESTS_PER_HOST = 3
+
+
+def api(url, path):
+    token = base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
+    request = urllib.request.Request(url + path, headers={"Authorization": "Basic " + token,
+                                                          "Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def free_nodes(url, count):
+    """Nodes of parasilo nobody holds now (the shared development site has other users' jobs)."""
+    nodes = api(url, "/sites/rennes/status")["nodes"]
+    free = [name for name, node in nodes.items() if node["hard"] == "alive" and not node["reservations"]]
+    free.sort(key=lambda name: int(name.split(".")[0].split("-")[1]))
+    if len(free) < count:
+        pytest.skip("fewer than %d free rennes nodes: %s" % (count, free))
+    return free[-count:]
+
+
+@pytest.fixture(scope="module")
+def site(fabric_site, tmp_path_factory):
+    where = tmp_path_factory.mktemp("vm-fleet")
+    key = where / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    if not IMAGE.exists():
+        subprocess.run([str(ROOT / "scripts" / "build-vm-fleet-guest-image"), str(IMAGE)], check=True,
+                       capture_output=True, timeout=600)
+    hypervisors = free_nodes(fabric_site.url, 2)
+    guests = ["vm%02d" % n for n in range(2 * GUESTS_PER_HOST)]
+    placement = where / "placement.txt"
+    placement.write_text(
+        "#list of nodes\n" + "".join("%s 2 1024 1\n" % h for h in hypervisors)
+        + "#list of VMs\n" + "".join("%s 1 96 1 2147483647\n" % g for g in guests)
+        + "#initial configuration\n"
+        + "".join("%s %s\n" % (h, " ".join(guests[i::2])) for i, h in enumerate(hypervisors))
+        + "#end of configuration\n")
+    yield {"url": fabric_site.url, "key": key, "dir": where, "placement": placement,
+           "hypervisors": hypervisors, "results": where / "results"}
+    release_jobs(fabric_site.url, USER, name=JOB)
+
+
+def play(site, *options, placement=None):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
+               ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+               G5K_API_URI=site["url"], G5K_API_USERNAME=USER, G5K_API_PASSWORD=PASSWORD)
+    command = [str(BIN / "ansible-playbook"), str(PLAYBOOK),
+               "-e", "vm_fleet_job_name=%s" % JOB,
+               "-e", "vm_fleet_placement=%s" % (placement or site["placement"]),
+               "-e", "vm_fleet_base_image=%s" % IMAGE,
+               "-e", "vm_fleet_key_file=%s.pub" % site["key"],
+               "-e", "vm_fleet_results_dir=%s" % site["results"],
+               # libvirt inside the emulated nodes' containers (the hypervisor role's molecule settings)
+               "-e", '{"vm_fleet_qemu_conf": {"namespaces": [], "cgroup_controllers": []}}',
+               "-e", "ansible_ssh_private_key_file=%s" % site["key"], *options]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1500, cwd=site["dir"])
+    lines = done.stdout.splitlines()
+    assert "{" in lines, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads("\n".join(lines[lines.index("{"):]))
+
+
+def task_results(report, name):
+    return [task["hosts"] for p in report["plays"] for task in p["tasks"] if task["task"]["name"] == name]
+
+
+def my_jobs(site):
+    return [job for job in api(site["url"], "/sites/rennes/jobs?user=jdoe&state=waiting,launching,running")["items"]
+            if job["name"] == JOB]
+
+
+def on_node(site, node, command, timeout=120):
+    done = subprocess.run(["ssh", "-i", str(site["key"]), "-o", "StrictHostKeyChecking=no",
+                           "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@" + node, command],
+                          capture_output=True, text=True, timeout=timeout)
+    return done
+
+
+def guest_shell(site, node, ip, command):
+    """Run `command` in a guest through its test shell (TCP 5555), from its hypervisor."""
+    client = ("import socket,sys; s=socket.create_connection((%r,5555),15); s.settimeout(60); "
+              "s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR); out=b''\n"
+              "while True:\n  b=s.recv(4096)\n  if not b: break\n  out+=b\nprint(out.decode())") % ip
+    done = subprocess.run(["ssh", "-i", str(site["key"]), "-o", "StrictHostKeyChecking=no",
+                           "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@" + node,
+                           "python3 -c %s" % shlex.quote(client)],
+                          input=command + "\n", capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def console_marker(site, node, guest, marker, timeout=120):
+    """The last `marker` line of a guest's serial console (its log on the hypervisor)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = on_node(site, node, "cat %s/%s.console.log" % (POOL, guest)).stdout
+        lines = [line.strip() for line in log.splitlines() if line.strip().startswith(marker)]
+        if lines or time.monotonic() > deadline:
+            return lines[-1] if lines else None
+        time.sleep(3)
+
+
+def guests_table(site):
+    with open(site["results"] / "guests.csv") as table:
+        return list(csv.DictReader(table))
+
+
+def node_address(node):
+    return subprocess.run(["getent", "hosts", node], capture_output=True, text=True, check=True).stdout.split()[0]
+
+
+def test_bad_input_stops_before_anything_is_reserved(site, tmp_path):
+    missing = play(site, placement=tmp_path / "nothing.txt")
+    assert missing["stats"]["localhost"]["failures"] == 1
+    failed = task_results(missing, "Check the inputs before anything changes")[0]["localhost"]
+    assert "vm_fleet_placement (an existing placement file" in failed["msg"]
+
+    twice = tmp_path / "twice.yml"
+    twice.write_text("placement: {parasilo-1: [vm-a], parasilo-2: [vm-a]}\n")
+    placed_twice = play(site, placement=twice)
+    assert placed_twice["stats"]["localhost"]["failures"] == 1
+    failed = task_results(placed_twice, "Read the placement (the filter fails with what to fix)")[0]["localhost"]
+    assert "vm-a is placed twice" in failed["msg"]
+    assert my_jobs(site) == []
+
+
+def test_check_then_run_then_nothing_to_change(site):
+    predicted = play(site, "--check")
+    assert predicted["stats"]["localhost"]["failures"] == 0
+    # the results folder and the reservation; the nodes (and all that happens on them) come with the job
+    assert predicted["stats"]["localhost"]["changed"] == 2
+    assert not site["results"].exists()
+    assert my_jobs(site) == []
+
+    first = play(site)
+    assert all(s["failures"] == 0 and s["unreachable"] == 0 for s in first["stats"].values()), first["stats"]
+    fqdns = sorted(site["hypervisors"])
+    assert sorted(h for h in first["stats"] if h != "localhost") == fqdns
+    rows = guests_table(site)
+    assert len(rows) == 2 * GUESTS_PER_HOST
+    assert all(row["answered_after_s"] for row in rows), rows
+    assert all(row["leased_by_own_hypervisor"] == "True" for row in rows), rows
+    summary = (site["results"] / "summary.md").read_text()
+    assert "answered (pinged from their hypervisor): 6; missing: 0" in summary
+    phases = json.loads((site["results"] / "phases.json").read_text())
+    assert list(phases) == ["reserved", "deployed", "hypervisors", "image", "started", "answered"]
+
+    again = play(site)
+    assert all(s["changed"] == 0 and s["failures"] == 0 for s in again["stats"].values()), again["stats"]
+    predicted_again = play(site, "--check")
+    assert all(s["changed"] == 0 and s["failures"] == 0 for s in predicted_again["stats"].values())
+    assert len(my_jobs(site)) == 1
+
+
+def test_each_guest_got_its_address_from_its_own_hypervisor(site):
+    rows = guests_table(site)
+    assert rows, "the fleet test did not run"
+    for row in rows:
+        line = console_marker(site, row["hypervisor"], row["name"], "G5K-FLEET-DHCP")
+        assert line, "%s printed no DHCP lease" % row["name"]
+        fields = dict(item.split("=", 1) for item in line.split()[1:])
+        assert fields["ip"] == row["ip"] and fields["mac"] == row["mac"], (row, line)
+        # the server that answered is the guest's own hypervisor, not the site's DHCP or the other host
+        assert fields["server"] == node_address(row["hypervisor"]), (row, line)
+
+
+def test_a_guest_that_takes_another_ip_or_mac_cannot_reach_its_peers(site):
+    rows = guests_table(site)
+    guest = rows[0]
+    peer = next(row for row in rows if row["hypervisor"] != guest["hypervisor"])
+    node, ip = guest["hypervisor"], guest["ip"]
+    gateway = on_node(site, node, "grep -h '^dhcp-option=option:router' /etc/g5k-guest-dhcp/dnsmasq.conf").stdout
+    gateway = gateway.strip().split(",")[-1]
+    spoofed_ip = ".".join(ip.split(".")[:3] + [str((int(ip.split(".")[3]) + 200) % 250 + 1)])
+    restore = ("ip link set eth0 down; ip link set eth0 address %s; ip link set eth0 up; ip addr flush dev eth0; "
+               "ip addr add %s/14 dev eth0; ip route replace default via %s" % (guest["mac"], ip, gateway))
+
+    def attempt(label, change):
+        # Runs detached and reports on the console: the change cuts the test shell's own connection.
+        guest_shell(site, node, ip, "(%s; sleep 1; if ping -c 3 -W 2 %s >/dev/null 2>&1; then echo %s-reached; "
+                    "else echo %s-blocked; fi; %s) >/dev/console 2>&1 &"
+                    % (change, peer["ip"], label, label, restore))
+        line = console_marker(site, node, guest["name"], label + "-", timeout=90)
+        assert on_node(site, node, "ping -c 1 -W 5 %s" % ip).returncode == 0 or \
+            on_node(site, node, "ping -c 3 -W 5 %s" % ip).returncode == 0, "%s did not come back" % guest["name"]
+        return line
+
+    assert attempt("G5K-FLEET-OWN", "true") == "G5K-FLEET-OWN-reached"
+    assert attempt("G5K-FLEET-OTHER-IP", "ip addr flush dev eth0; ip addr add %s/14 dev eth0; "
+                   "ip route replace default via %s" % (spoofed_ip, gateway)) == "G5K-FLEET-OTHER-IP-blocked"
+    assert attempt("G5K-FLEET-OTHER-MAC", "ip link set eth0 down; ip link set eth0 address 00:16:3e:ee:ee:ee; "
+                   "ip link set eth0 up; ip addr add %s/14 dev eth0; ip route replace default via %s"
+                   % (ip, gateway)) == "G5K-FLEET-OTHER-MAC-blocked"

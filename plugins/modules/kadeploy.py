@@ -246,7 +246,7 @@ def list_deployments(client, site, user):
     return client.list_items(path_of("sites", site, "deployments"), "list deployments at %s" % site, {"user": user})
 
 
-def started_since(client, site, user, params, nodes, known_uids):
+def started_after_listing(client, site, user, params, nodes, known_uids):
     """The deployment a submission whose answer was lost started: the user's deployment of the
     environment on exactly these nodes that was not listed before the submission; None if none."""
     started = [d for d in list_deployments(client, site, user)
@@ -281,7 +281,7 @@ def step(module, client, user, plans, key, force, done):
             created, lost = write_or_read_back(
                 partial(client.post, path_of("sites", plan["site"], "deployments"), body,
                         "deploy %s on %d nodes at %s" % (params["environment"], len(due), plan["site"])),
-                partial(started_since, client, plan["site"], user, params, due, [d.get("uid") for d in listing]))
+                partial(started_after_listing, client, plan["site"], user, params, due, [d.get("uid") for d in listing]))
             created = created or {}
             summary["deployments"].append(created.get("uid"))
             done.record("started deployment %s of %s on %s at %s%s" % (

@@ -22,6 +22,8 @@ def run_playbook(playbook: Path | str, url: str, workdir: Path, *options: str, t
     path = Path(playbook) if Path(playbook).is_absolute() else ROOT / "playbooks" / f"{playbook}.yml"
     done = subprocess.run([str(BIN / "ansible-playbook"), str(path), *options], env=env, capture_output=True,
                           text=True, timeout=timeout, cwd=workdir)
+    # kept beside the results, for reading a failure
+    (workdir / f"{path.stem}-{len(list(workdir.glob(path.stem + '-*.out')))}.out").write_text(done.stdout + done.stderr)
     lines = done.stdout.splitlines()
     assert "{" in lines, f"no JSON report (rc {done.returncode}): {done.stdout[-2000:]} {done.stderr[-2000:]}"
     return json.loads("\n".join(lines[lines.index("{"):]))

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 PLAYBOOK = ROOT / "playbooks" / "kavlan_routed.yml"
 USER, PASSWORD = "jdoe", "jdoe-secret"
+JOB = "kavlan-tutorial"                 # the playbook's default job name
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +25,10 @@ def site(fabric_site, tmp_path_factory):
     where = tmp_path_factory.mktemp("kavlan-routed")
     key = where / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    release_jobs(fabric_site.url, name=JOB)
     yield {"url": fabric_site.url, "key": key, "dir": where}
-    release_jobs(fabric_site.url)
+    # by name: other tests on a shared site may hold jobs of the same user
+    release_jobs(fabric_site.url, name=JOB)
 
 
 def play(site, *options):
@@ -51,7 +54,7 @@ def task_results(report, name):
 
 def jobs(site):
     token = base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
-    request = urllib.request.Request(site["url"] + "/sites/rennes/jobs?user=jdoe&state=waiting,launching,running",
+    request = urllib.request.Request(site["url"] + "/sites/rennes/jobs?user=jdoe&state=waiting,launching,running&name=" + JOB,
                                      headers={"Authorization": "Basic " + token, "Accept": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.loads(answer.read())["items"]

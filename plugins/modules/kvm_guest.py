@@ -38,6 +38,8 @@ attributes:
   diff_mode:
     support: full
     details: One diff per changed guest - its domain XML as the module manages it, with its state and autostart.
+  idempotent:
+    support: full
 requirements:
   - libvirt-python (Debian C(python3-libvirt)) on the hypervisor
   - qemu-img (Debian C(qemu-utils))
@@ -411,7 +413,10 @@ ARGUMENT_SPEC = dict(
 )
 
 # libvirt domain states in the vocabulary of the module (a guest being shut down still runs).
-RUNNING, PAUSED, SHUTDOWN, ABSENT = "running", "paused", "shutdown", "absent"
+RUNNING = "running"
+PAUSED = "paused"
+SHUTDOWN = "shutdown"
+ABSENT = "absent"
 _STATE_NAMES = {1: RUNNING, 2: RUNNING, 3: PAUSED, 4: RUNNING, 5: SHUTDOWN, 6: SHUTDOWN, 7: PAUSED}
 # Actions that bring a guest from its current state to the requested one.
 _TRANSITIONS = {

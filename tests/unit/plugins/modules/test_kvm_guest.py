@@ -113,7 +113,7 @@ def test_list_of_guests_defined_started_and_idempotent(host, disk_dir):
         "routes": [{"to": "0.0.0.0/0", "via": "10.159.255.254"}],
         "nameservers": {"addresses": ["172.16.111.118"]}}
     assert json.loads(iso_file(seed, "meta-data"))["local-hostname"] == "second"
-    assert "cidata" in subprocess.run(["isoinfo", "-d", "-i", str(seed)], capture_output=True, text=True).stdout
+    assert "cidata" in subprocess.run(["isoinfo", "-d", "-i", str(seed)], capture_output=True, text=True, check=True).stdout
 
     again = ok(kvm_guest, args(disk_dir, "running", guests), diff=True)
     assert again["changed"] is False

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """NetPIPE results into CSV files, one PNG plot and the tutorial's comparison.
 
 Usage: netpipe_report.py OUTPUT_DIR LABEL=NETPIPE_FILE [LABEL=NETPIPE_FILE ...]

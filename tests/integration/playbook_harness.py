@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from fabric_harness import api_call
+from fabric_harness import api_call, release_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
@@ -59,3 +59,22 @@ def active_jobs(url: str, site: str = "rennes", name: str | None = None) -> list
 
 def vlan_of(url: str, site: str, node: str) -> str:
     return api_call(url, "GET", f"/sites/{site}/vlans/nodes/{node}")["vlan"]
+
+
+def job_site(fabric_site, tmp_path_factory, job: str):
+    """For a module fixture (`yield from`): a work folder with an SSH key pair for the nodes, and
+    the jobs named `job` released before (a run that was cut short) and after."""
+    where = tmp_path_factory.mktemp(job)
+    key = where / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    release_jobs(fabric_site.url, name=job)
+    try:
+        yield {"url": fabric_site.url, "key": key, "dir": where}
+    finally:
+        release_jobs(fabric_site.url, name=job)
+
+
+def assert_stopped_before_anything_changed(report: dict, says: str) -> None:
+    """The play failed on the controller, changed nothing, and its message says `says`."""
+    assert report["stats"]["localhost"]["failures"] == 1 and report["stats"]["localhost"]["changed"] == 0
+    assert any(says in message for message in failure_messages(report)), failure_messages(report)

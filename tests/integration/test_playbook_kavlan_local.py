@@ -5,9 +5,8 @@ them directly; a second run changes nothing."""
 import subprocess
 
 import pytest
-from fabric_harness import release_jobs
-from playbook_harness import (active_jobs, all_succeeded, changed, failure_messages, nothing_changed,
-                              run_playbook, task_results)
+from playbook_harness import (active_jobs, all_succeeded, assert_stopped_before_anything_changed, changed,
+                              failure_messages, job_site, nothing_changed, run_playbook, task_results)
 
 pytestmark = pytest.mark.fabric
 
@@ -16,12 +15,8 @@ JOB = "d-kavlan-local-test"
 
 @pytest.fixture(scope="module")
 def site(fabric_site, tmp_path_factory):
-    where = tmp_path_factory.mktemp("kavlan-local")
-    key = where / "id_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    release_jobs(fabric_site.url, name=JOB)
-    yield {"url": fabric_site.url, "key": key, "dir": where, "gateway_key": fabric_site.user_key("jdoe")}
-    release_jobs(fabric_site.url, name=JOB)
+    for where in job_site(fabric_site, tmp_path_factory, JOB):
+        yield dict(where, gateway_key=fabric_site.user_key("jdoe"))
 
 
 def play(site, *options):
@@ -40,9 +35,7 @@ def play(site, *options):
     ("kavlan_local_gateway_key=/nonexistent/key", "kavlan_local_gateway_key"),
 ])
 def test_bad_input_stops_before_anything_changes(site, option, says):
-    report = play(site, "-e", option)
-    assert report["stats"]["localhost"]["failures"] == 1 and changed(report) == 0
-    assert any(says in message for message in failure_messages(report)), failure_messages(report)
+    assert_stopped_before_anything_changed(play(site, "-e", option), says)
     assert active_jobs(site["url"], name=JOB) == []
 
 

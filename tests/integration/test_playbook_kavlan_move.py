@@ -2,13 +2,12 @@
 changes nothing, check mode predicts the reservation, two nodes go into a routed VLAN and back
 to DEFAULT without being lost, the node left in production reaches them neither by ping nor ARP,
 a second run changes nothing; a move whose renewal cannot work fails saying where each node is."""
-import subprocess
-
 import pytest
 import yaml
-from fabric_harness import api_call, release_jobs
-from playbook_harness import (active_jobs, all_succeeded, changed, failure_messages, nothing_changed,
-                              run_playbook, task_results, vlan_of)
+from fabric_harness import api_call
+from playbook_harness import (active_jobs, all_succeeded, assert_stopped_before_anything_changed, changed,
+                              failure_messages, job_site, nothing_changed, run_playbook, task_results,
+                              vlan_of)
 
 pytestmark = pytest.mark.fabric
 
@@ -17,12 +16,7 @@ JOB = "d-kavlan-move-test"
 
 @pytest.fixture(scope="module")
 def site(fabric_site, tmp_path_factory):
-    where = tmp_path_factory.mktemp("kavlan-move")
-    key = where / "id_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    release_jobs(fabric_site.url, name=JOB)
-    yield {"url": fabric_site.url, "key": key, "dir": where}
-    release_jobs(fabric_site.url, name=JOB)
+    yield from job_site(fabric_site, tmp_path_factory, JOB)
 
 
 def play(site, *options, playbook="kavlan_move"):
@@ -40,10 +34,7 @@ def play(site, *options, playbook="kavlan_move"):
     ("kavlan_move_nodes=1", "kavlan_move_nodes (2 or more"),
 ])
 def test_bad_input_stops_before_anything_changes(site, option, says):
-    report = play(site, "-e", option)
-    assert report["stats"]["localhost"]["failures"] == 1
-    assert report["stats"]["localhost"]["changed"] == 0
-    assert any(says in message for message in failure_messages(report)), failure_messages(report)
+    assert_stopped_before_anything_changed(play(site, "-e", option), says)
     assert active_jobs(site["url"], name=JOB) == []
 
 

@@ -4,14 +4,11 @@ NetPIPE over TCP and over MPI/TCP between two nodes of a routed VLAN: one CSV pe
 parse, a PNG with the two curves, the comparison printed; a second run changes nothing."""
 import csv
 import json
-import subprocess
-
 import matplotlib.image
 import numpy
 import pytest
-from fabric_harness import release_jobs
-from playbook_harness import (active_jobs, all_succeeded, changed, failure_messages, nothing_changed,
-                              run_playbook, task_results)
+from playbook_harness import (active_jobs, all_succeeded, assert_stopped_before_anything_changed, changed,
+                              failure_messages, job_site, nothing_changed, run_playbook, task_results)
 
 pytestmark = pytest.mark.fabric
 
@@ -21,12 +18,7 @@ CURVE_COLOURS = {"mpi-tcp": (0x1f, 0x77, 0xb4), "tcp": (0xff, 0x7f, 0x0e)}   # m
 
 @pytest.fixture(scope="module")
 def site(fabric_site, tmp_path_factory):
-    where = tmp_path_factory.mktemp("kavlan-openmx")
-    key = where / "id_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    release_jobs(fabric_site.url, name=JOB)
-    yield {"url": fabric_site.url, "key": key, "dir": where}
-    release_jobs(fabric_site.url, name=JOB)
+    yield from job_site(fabric_site, tmp_path_factory, JOB)
 
 
 def play(site, *options):
@@ -44,9 +36,7 @@ def play(site, *options):
     ("kavlan_openmx_netpipe_max_bytes=10", "kavlan_openmx_netpipe_max_bytes (1024 or more)"),
 ])
 def test_bad_input_stops_before_anything_changes(site, option, says):
-    report = play(site, "-e", option)
-    assert report["stats"]["localhost"]["failures"] == 1 and changed(report) == 0
-    assert any(says in message for message in failure_messages(report)), failure_messages(report)
+    assert_stopped_before_anything_changed(play(site, "-e", option), says)
     assert active_jobs(site["url"], name=JOB) == []
 
 

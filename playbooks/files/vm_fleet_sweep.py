@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Ping sweep run ON a hypervisor: which of its guests answer, within a deadline.
 
 Usage: vm_fleet_sweep.py TIMEOUT_SECONDS IP [IP...]

@@ -1,5 +1,6 @@
 """What the fault tests (test_faults_*.py) share: an emulator with short delays, the fault
-controls of g5k-emulator (untargeted faults and targeted rules, see emulator/g5k_emulator/faults.py),
+controls of g5k-emulator (one list of fault rules; error_burst and drop_connections are its untargeted
+rules; see emulator/g5k_emulator/faults.py),
 plays written on the fly, and the invariants checked after every fault:
 
 - no duplicate job: at most one active job with the play's name;
@@ -58,7 +59,7 @@ def hits_left(emulator):
 
 
 def set_faults(emulator, **faults):
-    """Untargeted faults (error_burst, drop_connections, nodes_not_booting, ...)."""
+    """Fault settings merged in (error_burst, drop_connections, nodes_not_booting, ...); the whole state."""
     return _control(emulator, "PUT", "/_emulator/faults", faults)
 
 

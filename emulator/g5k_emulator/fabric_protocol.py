@@ -21,6 +21,9 @@ class Fabric(Protocol):
         """The g5k-subnet /22 blocks whose MACs the site's production DHCP serves (those of the
         running jobs): VMs bridged on production get their address, as on the platform."""
 
+    def root_used(self, site: str, nodes: list[str]) -> list[str]:
+        """The nodes (uids) where a user became root with sudo-g5k since their last install."""
+
     def set_access(self, site: str, hosts: dict[str, list[str]]) -> None:
         """Who may log in with their own account (and use sudo-g5k) on each host (node uid or
         `kavlan-<N>` gateway): root and these users; the users of the jobs running there."""
@@ -46,6 +49,9 @@ class NoFabric:
 
     def set_subnets(self, site: str, subnets: list[str]) -> None:
         return None
+
+    def root_used(self, site: str, nodes: list[str]) -> list[str]:
+        return []
 
     def deploy(self, site: str, nodes: list[str], environment: str, key: str | None,
                vlan: str | None, delay: float) -> dict[str, bool]:

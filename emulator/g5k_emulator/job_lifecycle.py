@@ -5,8 +5,9 @@ ticker calls it a few times a second and every API handler calls it before answe
 what a client reads is always up to date. A job that starts running opens its nodes to its
 user (their account and sudo-g5k, unless it is a deploy job) and the gateways of its local
 VLANs. Ending a job releases its resources and, as OAR's epilogue does, closes those doors,
-puts its nodes and the members of its VLANs back into the production VLAN, and redeploys the
-nodes of a deploy job with the standard environment (they are not allocated until then).
+puts its nodes and the members of its VLANs back into the production VLAN, and redeploys with
+the standard environment the nodes of a deploy job and those its user was root on with
+sudo-g5k (they are not allocated until then).
 """
 from __future__ import annotations
 
@@ -69,8 +70,10 @@ def end_job(platform, db, job, state: str, now: float, event: tuple[str, str] | 
     _reset_network(platform, db, job)
     _set_access(platform, db, job)
     _set_subnets(platform, db, job)
-    if "deploy" in json.loads(job["types"]):
-        _return_to_standard(platform, db, job)
+    nodes = holdings(db, job["site"], job["uid"])["node"]
+    if "deploy" not in json.loads(job["types"]):   # nodes someone was root on are reinstalled too
+        nodes = _try(platform.fabric.root_used, job["site"], nodes) or []
+    _return_to_standard(platform, db, job, nodes)
 
 
 def _reset_network(platform, db, job) -> None:
@@ -138,11 +141,11 @@ def _set_subnets(platform, db, job) -> None:
     _try(platform.fabric.set_subnets, site, [row["value"] for row in running])
 
 
-def _return_to_standard(platform, db, job) -> None:
-    """Redeploy the nodes of an ended deploy job with the standard environment, in production,
-    with the platform's keys only; they stay out of allocation until that is done."""
+def _return_to_standard(platform, db, job, nodes: list[str]) -> None:
+    """Redeploy nodes of an ended job (a deploy job's, or those its user was root on with
+    sudo-g5k) with the standard environment, in production, with the platform's keys only;
+    they stay out of allocation until that is done."""
     site = job["site"]
-    nodes = holdings(db, site, job["uid"])["node"]
     if not nodes:
         return
     db.executemany("INSERT OR IGNORE INTO returning_nodes (site, node) VALUES (?, ?)",
@@ -159,12 +162,13 @@ def _return_to_standard(platform, db, job) -> None:
     worker.start()
 
 
-def _try(call, *args) -> None:
+def _try(call, *args):
     # A job ends whatever the fabric says; the failure is logged for whoever runs the emulator.
     try:
-        call(*args)
+        return call(*args)
     except Exception as exc:  # noqa: BLE001 - any fabric failure
         log.error("fabric %s%r failed while ending a job: %s", call.__name__, args, exc)
+        return None
 
 
 def advance(platform) -> None:

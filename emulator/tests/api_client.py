@@ -35,6 +35,7 @@ class RecordingFabric:
         self.calls: list[tuple] = []
         self.fail_with: Exception | None = None
         self.booted: dict[str, bool] = {}
+        self.rooted: set[str] = set()   # node uids where a user ran sudo-g5k
 
     def _record(self, *call):
         self.calls.append(call)
@@ -46,6 +47,10 @@ class RecordingFabric:
 
     def set_dhcp(self, site, vlan, running):
         self._record("set_dhcp", site, vlan, running)
+
+    def root_used(self, site, nodes):
+        self._record("root_used", site, list(nodes))
+        return [n for n in nodes if n in self.rooted]
 
     def set_subnets(self, site, subnets):
         self._record("set_subnets", site, list(subnets))

@@ -167,8 +167,9 @@ def test_job_end_puts_nodes_back_in_default_and_restarts_the_dhcp_the_user_stopp
     api.clock.advance(300)
     assert api.get(f"/sites/rennes/jobs/{job['uid']}").json()["state"] == "terminated"
     assert api.get(f"/sites/rennes/vlans/{vlan}/nodes").json()["items"] == []
-    assert api.fabric.calls[-3:-1] == [("set_dhcp", "rennes", vlan, True),   # the platform's default
-                                       ("set_vlan", "rennes", sorted(job["assigned_nodes"]), "DEFAULT")]
+    network_calls = [call for call in api.fabric.calls if call[0] in ("set_dhcp", "set_vlan")]
+    assert network_calls[-2:] == [("set_dhcp", "rennes", vlan, True),   # the platform's default
+                                  ("set_vlan", "rennes", sorted(job["assigned_nodes"]), "DEFAULT")]
     assert ("set_dhcp", "rennes", other, True) not in api.fabric.calls  # never stopped: untouched
     assert ("set_vlan", "rennes", sorted(job["assigned_nodes"]), "DEFAULT") in api.fabric.calls
 
@@ -198,7 +199,8 @@ def test_a_running_job_opens_its_nodes_and_local_vlan_gateway_to_its_user_until_
     assert ("set_access", "rennes", {other: []}) in api.fabric.calls     # root only: kadeploy's key
     api.clock.advance(300)
     assert api.get(f"/sites/rennes/jobs/{job['uid']}").json()["state"] == "terminated"
-    assert api.fabric.calls[-1] == ("set_access", "rennes", {node: [], gateway: []})
+    assert [call for call in api.fabric.calls if call[0] == "set_access"][-1] == \
+        ("set_access", "rennes", {node: [], gateway: []})
 
 
 def test_the_nodes_of_an_ended_deploy_job_return_to_the_standard_environment_before_reuse(api):
@@ -233,3 +235,16 @@ def test_nodes_being_returned_to_the_standard_environment_are_not_allocated(api)
     api.clock.advance(api.platform.config.launch_delay)
     assert api.get(f"/sites/rennes/jobs/{waiting['uid']}").json()["state"] in ("launching", "running")
     assert job["assigned_nodes"][0] in api.get("/sites/rennes/status").json()["nodes"]
+
+
+def test_nodes_a_user_was_root_on_are_reinstalled_when_the_job_ends(api):
+    job = api.running_job("nodes=2,walltime=0:05:00")
+    first, second = (fqdn.split(".")[0] for fqdn in job["assigned_nodes"])
+    api.fabric.rooted = {first}                             # sudo-g5k ran on the first only
+    api.clock.advance(300)
+    assert api.get(f"/sites/rennes/jobs/{job['uid']}").json()["state"] == "terminated"
+    for worker in api.platform.workers:
+        worker.join(10)
+    assert ("root_used", "rennes", [first, second]) in api.fabric.calls
+    assert ("deploy", "rennes", [f"{first}.rennes.grid5000.fr"], "debian12-std", None, "DEFAULT") in api.fabric.calls
+    assert not [c for c in api.fabric.calls if c[0] == "deploy" and f"{second}.rennes.grid5000.fr" in c[2]]

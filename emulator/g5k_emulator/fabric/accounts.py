@@ -21,8 +21,11 @@ GROUP = "g5k-users"
 GID = 10000
 SSHD_DROP_IN = "/etc/ssh/sshd_config.d/g5k-job-access.conf"
 SUDOERS = "/etc/sudoers.d/g5k-job-access"
-SUDO_G5K = """#!/bin/sh
+ROOT_USED = "/var/lib/g5k/sudo-g5k-used"
+SUDO_G5K = f"""#!/bin/sh
 # sudo-g5k: root on the nodes of your own jobs (the platform's command, emulated with sudo).
+# The node is marked: the platform reinstalls it at the end of the job.
+sudo -n sh -c 'mkdir -p {ROOT_USED.rsplit("/", 1)[0]} && touch {ROOT_USED}' || exit 1
 if [ "$#" -eq 0 ]; then exec sudo -n -i; fi
 exec sudo -n "$@"
 """
@@ -78,6 +81,11 @@ def image_account_base(podman: Podman, image: str) -> dict[str, str]:
                          "cat /etc/passwd; echo '%%'; cat /etc/group; echo '%%'; cat /etc/shadow")
     passwd, group, shadow = text.split("%%\n")
     return {"passwd": passwd, "group": group, "shadow": shadow}
+
+
+def root_used(podman: Podman, container: str) -> bool:
+    """Whether a user became root on the node with sudo-g5k since it was installed."""
+    return podman.run("exec", container, "test", "-e", ROOT_USED, check=False).returncode == 0
 
 
 def set_access(podman: Podman, container: str, logins: list[str]) -> None:

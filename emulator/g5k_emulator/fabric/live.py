@@ -155,6 +155,12 @@ class LiveFabric:
         _parallel(lambda target: accounts.set_access(self.podman, *target),
                   [t for t in targets if running.get(t[0]) == "running"])
 
+    def root_used(self, site: str, nodes_: list[str]) -> list[str]:
+        """The nodes (uids) where someone used sudo-g5k since their last installation."""
+        running = nodes.containers(self.podman)
+        return [uid for uid in nodes_ if running.get(self.topology.node(site, uid).container) == "running"
+                and accounts.root_used(self.podman, self.topology.node(site, uid).container)]
+
     def _host(self, site: str, uid: str) -> Node:
         for (gateway_site, _), gateway in self.topology.gateways.items():
             if gateway_site == site and gateway.uid == uid:

@@ -9,5 +9,5 @@ kavlan.py       GET /sites/{s}/vlans, /vlans/{id}, /vlans/{id}/nodes, /vlans/nod
                 /vlans/nodes; PUT /vlans/{id}/dhcpd; PUT|DELETE /vlans/{id}/users/{login} (403)
 deployments.py  GET|POST /sites/{s}/deployments, GET|PUT|DELETE /sites/{s}/deployments/{uid}
 environments.py GET /sites/{s}/environments[/{uid}]
-control.py      GET|PUT /_emulator/faults, GET /_emulator/health (outside the API prefixes)
+control.py      GET|PUT /_emulator/faults, GET|PUT /_emulator/faults/rules, GET /_emulator/health (outside the API prefixes)
 """

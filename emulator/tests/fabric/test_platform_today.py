@@ -38,8 +38,8 @@ def test_users_log_into_the_nodes_of_their_jobs_with_their_own_account_and_sudo_
     address = site.address(n)
     jdoe, asmith = site.user_key("jdoe"), site.user_key("asmith")
     try:
-        mine = site.ssh(address, "id -un; sudo-g5k id -u; cat ~/.ssh/authorized_keys; pwd",
-                        key=jdoe, user="jdoe")
+        mine = site.ssh(address, "id -un; sudo-g5k id -u; cat ~/.ssh/authorized_keys; pwd; "
+                        "sudo-g5k touch /root/left-by-jdoe", key=jdoe, user="jdoe")
         assert mine.returncode == 0, mine.stderr
         login, root, key, home = mine.stdout.split("\n")[:4]
         assert (login, root, home) == ("jdoe", "0", "/home/jdoe")
@@ -53,8 +53,12 @@ def test_users_log_into_the_nodes_of_their_jobs_with_their_own_account_and_sudo_
         assert on_gateway.returncode == 0 and on_gateway.stdout.strip() == "shared", on_gateway.stderr
         assert site.ssh(gateway, "true", key=asmith, user="asmith").returncode != 0
     finally:
-        site.api.end(job["uid"])
+        site.api.end(job["uid"])   # waits until the node sudo-g5k was used on is reinstalled
     assert site.ssh(address, "true", key=jdoe, user="jdoe").returncode != 0   # the job is over
+    reinstalled = site.ssh(address, "cat /etc/grid5000/release; ls /root; cat /home/jdoe/from-node")
+    assert reinstalled.returncode == 0, reinstalled.stderr
+    assert reinstalled.stdout.split() == [reinstalled.stdout.split()[0], "shared"]   # /root empty, home kept
+    assert reinstalled.stdout.startswith("debian12-std-")
 
 
 def test_names_resolve_on_the_host_and_on_a_gateway(site):

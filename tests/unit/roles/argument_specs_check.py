@@ -1,13 +1,14 @@
 """Check that a role's defaults, argument specification and README agree.
 
 Rules (team convention, after prometheus-community's lint_arguments_spec.sh):
-- every key of defaults/main.yml is an option of meta/argument_specs.yml entry point `main`, and
-  every option of `main` is a key of defaults/main.yml;
+- every key of defaults/main.yml is an option of an entry point of meta/argument_specs.yml
+  (`main`, or another one a play reaches with `tasks_from`), every option of `main` is a key of
+  defaults/main.yml, and an option of another entry point is a key there or `required`;
 - every public variable starts with `<role>_` (internal ones, `__<role>_`, live in vars/);
 - every option, at any depth (suboptions of dicts and lists of dicts), has a non-empty
   `description` and a `type`; `elements` when the type is a list;
-- an option's `default`, when given, equals the value in defaults/main.yml;
-- README.md names every option of `main`.
+- an option's `default`, when given, equals the value in defaults/main.yml (in every entry point);
+- README.md names every option of every entry point.
 
 Each function returns a list of problems (empty when the role is fine), so the pytest tests can
 show all of them at once, and so the checks themselves can be tested on broken example roles.
@@ -31,16 +32,23 @@ def role_dirs(roles_root):
     return sorted(path for path in pathlib.Path(roles_root).iterdir() if path.is_dir() and not path.name.startswith("."))
 
 
-def main_options(role):
-    """The options of entry point `main`, or None when the file or the entry point is missing."""
+def entry_points(role):
+    """Entry point name -> its options, or None when the file or the entry point `main` is missing."""
     specs_file = role / "meta" / "argument_specs.yml"
     if not specs_file.is_file():
         return None
     specs = (load_yaml(specs_file) or {}).get("argument_specs") or {}
-    main = specs.get("main")
-    if main is None:
+    if specs.get("main") is None:
         return None
-    return main.get("options") or {}
+    return {name: (entry or {}).get("options") or {} for name, entry in specs.items()}
+
+
+def all_options(points):
+    """(name, spec) of every option of every entry point (a name may come once per entry point)."""
+    return [(name, spec or {}) for options in points.values() for name, spec in options.items()]
+
+
+NO_MAIN = "%s: meta/argument_specs.yml has no argument_specs.main entry point"
 
 
 def defaults(role):
@@ -51,33 +59,35 @@ def defaults(role):
 
 
 def sync_problems(role):
-    """Keys of defaults/main.yml and options of `main` that do not match, and bad prefixes."""
-    options = main_options(role)
-    if options is None:
-        return ["%s: meta/argument_specs.yml has no argument_specs.main entry point" % role.name]
+    """Keys of defaults/main.yml and options of the entry points that do not match, and bad prefixes."""
+    points = entry_points(role)
+    if points is None:
+        return [NO_MAIN % role.name]
     values = defaults(role)
+    options = all_options(points)
+    names = {name for name, _ in options}
+    optional = set(points["main"]) | {name for name, spec in options if not spec.get("required")}
     problems = []
-    for key in sorted(set(values) - set(options)):
+    for key in sorted(set(values) - names):
         problems.append("%s: %s is in defaults/main.yml but not in meta/argument_specs.yml" % (role.name, key))
-    for key in sorted(set(options) - set(values)):
+    for key in sorted(optional - set(values)):
         problems.append("%s: %s is in meta/argument_specs.yml but not in defaults/main.yml" % (role.name, key))
     prefix = role.name + "_"
-    for key in sorted(set(values) | set(options)):
+    for key in sorted(set(values) | names):
         if not key.startswith(prefix):
             problems.append("%s: variable %s must start with %s" % (role.name, key, prefix))
-    for key in sorted(set(values) & set(options)):
-        spec = options[key] or {}
-        if "default" in spec and spec["default"] != values[key]:
+    for key, spec in options:
+        if key in values and "default" in spec and spec["default"] != values[key]:
             problems.append("%s: %s defaults to %r in meta/argument_specs.yml but %r in defaults/main.yml"
                             % (role.name, key, spec["default"], values[key]))
-    return problems
+    return list(dict.fromkeys(problems))
 
 
 def documentation_problems(role):
-    """Options (at any depth) without a description or a valid type."""
-    options = main_options(role)
-    if options is None:
-        return ["%s: meta/argument_specs.yml has no argument_specs.main entry point" % role.name]
+    """Options (at any depth, of every entry point) without a description or a valid type."""
+    points = entry_points(role)
+    if points is None:
+        return [NO_MAIN % role.name]
     problems = []
 
     def walk(options, path):
@@ -99,15 +109,17 @@ def documentation_problems(role):
             if spec.get("options"):
                 walk(spec["options"], path + [name])
 
-    walk(options, [])
-    return problems
+    for options in points.values():
+        walk(options, [])
+    return list(dict.fromkeys(problems))
 
 
 def readme_problems(role):
-    """Options of `main` that README.md does not name."""
-    options = main_options(role)
-    if options is None:
-        return ["%s: meta/argument_specs.yml has no argument_specs.main entry point" % role.name]
+    """Options of the entry points that README.md does not name."""
+    points = entry_points(role)
+    if points is None:
+        return [NO_MAIN % role.name]
+    options = {name for name, _ in all_options(points)}
     readme = role / "README.md"
     if not readme.is_file():
         return ["%s: README.md is missing" % role.name]

@@ -48,8 +48,10 @@ def task_results(report: dict, name: str) -> list[dict]:
 
 
 def failure_messages(report: dict) -> list[str]:
-    return [result.get("msg", "") for play in report["plays"] for task in play["tasks"]
-            for result in task["hosts"].values() if result.get("failed")]
+    """The messages of every failed task, and of the failed items of a loop."""
+    failed = [result for play in report["plays"] for task in play["tasks"]
+              for result in task["hosts"].values() if result.get("failed")]
+    return [r.get("msg", "") for result in failed for r in [result, *result.get("results", [])] if r.get("failed")]
 
 
 def active_jobs(url: str, site: str = "rennes", name: str | None = None) -> list[dict]:

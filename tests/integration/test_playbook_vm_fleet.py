@@ -106,18 +106,20 @@ def on_node(site, node, command, stdin=None, timeout=120):
 def guest_console(site, node, guest, command):
     """Type `command` into the root shell on a guest's serial console (through its pty on the
     hypervisor): the channel works whatever the guest does to its network."""
-    done = on_node(site, node, "printf '%%s\\n' %s > \"$(virsh ttyconsole %s)\"" % (shlex.quote(command), guest))
+    # QEMU reads a pty only while a client holds it open (it polls for one about once a second)
+    done = on_node(site, node, "(sleep 2; printf '%%s\\n' %s; sleep 3) > \"$(virsh ttyconsole %s)\""
+                   % (shlex.quote(command), guest))
     assert done.returncode == 0, done.stderr
 
 
 def console_marker(site, node, guest, marker, timeout=120):
-    """The last `marker...` word the guest printed on its serial console (its log on the
-    hypervisor); lines that echo a typed command are not what the guest printed."""
+    """The last line `marker...` the guest printed on its serial console (its log on the
+    hypervisor); whole lines only, so the console's echo of a typed command never matches."""
     deadline = time.monotonic() + timeout
     while True:
         log = on_node(site, node, "cat %s/%s.console.log" % (POOL, guest)).stdout
-        found = [word for line in log.splitlines() if "echo" not in line
-                 for word in re.findall(re.escape(marker) + r"\S*(?: \S+=\S+)*", line)]
+        pattern = re.compile(re.escape(marker) + r"[^\s;]*(?: \S+=[^\s;]+)*")
+        found = [line.strip() for line in log.replace("\r", "").splitlines() if pattern.fullmatch(line.strip())]
         if found or time.monotonic() > deadline:
             return found[-1] if found else None
         time.sleep(3)

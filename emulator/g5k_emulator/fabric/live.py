@@ -203,8 +203,9 @@ class LiveFabric:
                     self._move(data, node.primary.name, target_vlan)
                 self.state.save(data)
         nodes.remove(self.podman, [n.container for n in targets])
+        port_vlans = self.port_vlans()
         for node in targets:
-            nodes.reset_ports(node)
+            nodes.rewire(node, self.topology, port_vlans)
         _parallel(lambda node: self._create(node, environment, keys,
                                             boot=node.uid not in faults.nodes_not_booting), targets)
         probes = {node.fqdn: self._probe(node) for node in targets}

@@ -41,6 +41,12 @@ def netns_list(prefixes=NETNS_PREFIXES) -> list[str]:
     return [n for n in names if n.startswith(prefixes)]
 
 
+def remove_netns(name: str) -> None:
+    """Delete a namespace with everything in it (its veths' host ends go with their peers)."""
+    if name in netns_list((name,)):
+        run(["ip", "netns", "delete", name])
+
+
 def ensure_netns(name: str) -> None:
     """A namespace that does not route: new ones inherit the host's forwarding=1 here, and a
     kavlan-<N> gateway that forwarded would join its local VLAN to production."""
@@ -76,14 +82,6 @@ def ensure_port(veth: str, netns: str, device: str, mac: str, bridge: str, up: b
         if up:
             ip("link", "set", device, "up", netns=netns)
     attach(veth, bridge)
-
-
-def reset_port(netns: str, device: str, up: bool) -> None:
-    """A NIC as a freshly booted machine has it: no address, up only if the boot configures it.
-    The node's namespace outlives its container, so a redeployed node must not keep the
-    addresses its previous system leased."""
-    ip("addr", "flush", "dev", device, netns=netns)
-    ip("link", "set", device, "up" if up else "down", netns=netns)
 
 
 def attach(veth: str, bridge: str) -> None:

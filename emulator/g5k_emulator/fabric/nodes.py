@@ -96,10 +96,12 @@ def wire(node: Node, topology: Topology, vlan_of_port: dict) -> None:
                             up=port.mounted or bool(node.static))
 
 
-def reset_ports(node: Node) -> None:
-    """Interfaces as at power-on, before the new system configures them."""
-    for port in node.ports:
-        network.reset_port(node.netns, port.device, up=port.mounted or bool(node.static))
+def rewire(node: Node, topology: Topology, vlan_of_port: dict) -> None:
+    """The node's network as a reinstalled machine finds it: its namespace outlives its
+    container, so whatever the previous system left there (addresses it leased, a bridge over
+    eth0, tap devices, firewall rules, sysctls) goes with a new namespace and new ports."""
+    network.remove_netns(node.netns)
+    wire(node, topology, vlan_of_port)
 
 
 def containers(podman: Podman) -> dict[str, str]:

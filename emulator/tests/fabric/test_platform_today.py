@@ -82,7 +82,11 @@ def test_deploy_into_a_vlan_without_dhcpd_call_then_the_job_end_gives_the_node_b
     vlan = job["resources_by_type"]["vlans"][0]
     key = site.user_key("jdoe")
     name = f"{short}-kavlan-{vlan}.{DOMAIN}"
+    netns = site.node(n).netns
     try:
+        # what a previous system may leave in the node's network: a bridge over eth0 (a hypervisor)
+        subprocess.run(["ip", "-n", netns, "link", "add", "br0", "type", "bridge"], check=True)
+        subprocess.run(["ip", "-n", netns, "link", "set", "eth0", "master", "br0"], check=True)
         deployment = site.api.deploy(job["assigned_nodes"], "debian12-min",
                                      key.with_suffix(".pub").read_text(), vlan)
         assert deployment["status"] == "terminated", deployment
@@ -90,6 +94,7 @@ def test_deploy_into_a_vlan_without_dhcpd_call_then_the_job_end_gives_the_node_b
         inside = site.ssh(name, "cat /etc/grid5000/release; hostname", key=key)
         assert inside.returncode == 0, inside.stderr
         release, hostname = inside.stdout.split()
+        assert subprocess.run(["ip", "-n", netns, "link", "show", "br0"], capture_output=True).returncode != 0
         assert release.startswith("debian12-min-") and hostname == f"{short}-kavlan-{vlan}"
     finally:
         site.api.end(job["uid"])

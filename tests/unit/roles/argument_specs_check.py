@@ -65,7 +65,7 @@ def sync_problems(role):
         return [NO_MAIN % role.name]
     values = defaults(role)
     options = all_options(points)
-    names = {name for name, _ in options}
+    names = {name for entry in points.values() for name in entry}
     optional = set(points["main"]) | {name for name, spec in options if not spec.get("required")}
     problems = []
     for key in sorted(set(values) - names):
@@ -119,7 +119,7 @@ def readme_problems(role):
     points = entry_points(role)
     if points is None:
         return [NO_MAIN % role.name]
-    options = {name for name, _ in all_options(points)}
+    options = {name for entry in points.values() for name in entry}
     readme = role / "README.md"
     if not readme.is_file():
         return ["%s: README.md is missing" % role.name]

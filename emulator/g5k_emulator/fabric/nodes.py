@@ -100,6 +100,8 @@ def rewire(node: Node, topology: Topology, vlan_of_port: dict) -> None:
     """The node's network as a reinstalled machine finds it: its namespace outlives its
     container, so whatever the previous system left there (addresses it leased, a bridge over
     eth0, tap devices, firewall rules, sysctls) goes with a new namespace and new ports."""
+    for port in node.ports:   # both ends at once; a namespace's devices die asynchronously
+        network.ip("link", "delete", port.veth, check=False)
     network.remove_netns(node.netns)
     wire(node, topology, vlan_of_port)
 

@@ -158,8 +158,9 @@ class LiveFabric:
     def root_used(self, site: str, nodes_: list[str]) -> list[str]:
         """The nodes (uids) where someone used sudo-g5k since their last installation."""
         running = nodes.containers(self.podman)
-        return [uid for uid in nodes_ if running.get(self.topology.node(site, uid).container) == "running"
-                and accounts.root_used(self.podman, self.topology.node(site, uid).container)]
+        containers = {uid: self.topology.node(site, uid).container for uid in nodes_}
+        return [uid for uid, container in containers.items()
+                if running.get(container) == "running" and accounts.root_used(self.podman, container)]
 
     def _host(self, site: str, uid: str) -> Node:
         for (gateway_site, _), gateway in self.topology.gateways.items():

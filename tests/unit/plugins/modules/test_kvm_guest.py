@@ -151,6 +151,33 @@ def test_guests_of_one_call_start_in_parallel(host, disk_dir, monkeypatch):
     assert all(state_of(host, "vm%d" % i) == "running" for i in range(1, 7))
 
 
+def test_a_guest_starts_while_the_others_still_make_their_disks(host, disk_dir, monkeypatch):
+    events = []
+    real_spawn, real_create = kvm_guest.spawn, libvirt.virDomain.create
+
+    def spawn(command):
+        overlays = [os.path.basename(part) for part in command if part.endswith(".qcow2") and "base" not in part]
+        if overlays == ["vm2.qcow2"]:
+            time.sleep(0.5)  # vm2's overlay is slow to make
+        done = real_spawn(command)
+        events.append(("file", overlays[0] if overlays else os.path.basename(command[0])))
+        return done
+
+    def create(domain):
+        events.append(("start", domain.name()))
+        return real_create(domain)
+
+    monkeypatch.setattr(kvm_guest, "spawn", spawn)
+    monkeypatch.setattr(libvirt.virDomain, "create", create)
+    ok(kvm_guest, args(disk_dir, "running", [vm(1), vm(2)], parallel=2))
+    assert events.index(("start", "vm1")) < events.index(("file", "vm2.qcow2"))
+    assert state_of(host, "vm1") == state_of(host, "vm2") == "running"
+
+
+def test_spawn_returns_what_run_command_would():
+    assert kvm_guest.spawn(["sh", "-c", "echo out; echo err >&2; exit 3"]) == (3, "out\n", "err\n")
+
+
 # ----- every state transition
 
 def put_in(host, disk_dir, state):

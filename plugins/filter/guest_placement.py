@@ -66,7 +66,11 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import PlacementError, load_placement
+from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import (
+    PlacementError,
+    load_placement,
+    placement_data,
+)
 
 
 def guest_placement(text):
@@ -76,11 +80,7 @@ def guest_placement(text):
         placement = load_placement(text)
     except PlacementError as exc:
         raise AnsibleFilterError("placement: %s" % exc) from exc
-    return {
-        "guests": [{"name": guest.name, "hypervisor": guest.hypervisor, "resources": list(guest.resources),
-                    "ip": guest.ip, "mac": guest.mac} for guest in placement.guests],
-        "capacities": dict(placement.capacities),
-    }
+    return placement_data(placement)
 
 
 class FilterModule:

@@ -35,6 +35,16 @@ Public API (stable):
   ({hypervisor as written: [numbers]}).
 - ``parse_placement_text(text)``, ``placement_from_mapping(data)`` -> ``Placement``.
 - ``load_placement(text)``: YAML mapping or tutorial text, whichever the text is.
+- ``placement_data(placement)`` -> ``{"guests": [{name, hypervisor, resources, ip, mac}], "capacities": {...}}``
+  (what the collection's placement filters return).
+- ``place_by_capacity(count, vcpus, memory, capacities, name_format="vm-%04d", memory_reserve=0,
+  vcpu_overcommit=1)`` -> ``Placement``: automatic placement of ``count`` guests needing ``vcpus``
+  and ``memory`` (MiB) each on hypervisors whose ``capacities`` are ``[(hypervisor, {"vcpus": n,
+  "memory": MiB})]`` (order kept; a dict works too). A hypervisor holds
+  ``min(vcpus * vcpu_overcommit // vcpus, (memory - memory_reserve) // memory)`` guests; guests are
+  dealt one per hypervisor with room, round after round (every host gets an even share until it
+  is full), then named in hypervisor order, so a host's guests have consecutive names and
+  addresses. ``PlacementError`` when they do not fit or an input is unusable.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -212,3 +222,82 @@ def load_placement(text):
     except yaml.YAMLError as exc:
         raise PlacementError("placement is neither the tutorial's text format nor valid YAML: %s" % exc)
     return placement_from_mapping(data)
+
+
+def _positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PlacementError("%s must be a whole number of at least 1, got %r" % (what, value))
+    return value
+
+
+def _capacity_list(capacities):
+    items = list(capacities.items()) if isinstance(capacities, dict) else list(capacities or [])
+    if not items:
+        raise PlacementError("no hypervisor to place the guests on")
+    seen = set()
+    for host, capacity in items:
+        if host in seen:
+            raise PlacementError("hypervisor %s is listed twice" % host)
+        seen.add(host)
+        if not isinstance(capacity, dict):
+            raise PlacementError("capacity of %s must be a mapping {vcpus: n, memory: MiB}, got %r" % (host, capacity))
+        for key in ("vcpus", "memory"):
+            value = capacity.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise PlacementError("capacity of %s has no usable %s (got %r): a number of %s"
+                                     % (host, key, value, "CPU threads" if key == "vcpus" else "MiB"))
+    return items
+
+
+def place_by_capacity(count, vcpus, memory, capacities, name_format="vm-%04d", memory_reserve=0,
+                      vcpu_overcommit=1):
+    """``count`` guests of ``vcpus`` and ``memory`` MiB each, spread over the hypervisors by capacity."""
+    count = _positive_int(count, "the guest count")
+    vcpus = _positive_int(vcpus, "vcpus per guest")
+    memory = _positive_int(memory, "memory per guest (MiB)")
+    if isinstance(memory_reserve, bool) or not isinstance(memory_reserve, (int, float)) or memory_reserve < 0:
+        raise PlacementError("the memory kept for each hypervisor must be 0 MiB or more, got %r" % (memory_reserve,))
+    if isinstance(vcpu_overcommit, bool) or not isinstance(vcpu_overcommit, (int, float)) or vcpu_overcommit <= 0:
+        raise PlacementError("the vCPU overcommit ratio must be a number above 0, got %r" % (vcpu_overcommit,))
+    try:
+        name_format % 0
+    except (TypeError, ValueError):
+        raise PlacementError("the guest name format %r must take the guest's number, e.g. vm-%%04d" % (name_format,))
+    hosts = _capacity_list(capacities)
+    room = []
+    for host, capacity in hosts:
+        by_cpu = int(capacity["vcpus"] * vcpu_overcommit) // vcpus
+        by_memory = int(capacity["memory"] - memory_reserve) // memory
+        room.append(max(0, min(by_cpu, by_memory)))
+    if count > sum(room):
+        holds = ", ".join("%s: %d" % (entry[0], fits) for entry, fits in zip(hosts[:8], room[:8]))
+        if len(hosts) > 8:
+            holds += " and %d more hypervisors" % (len(hosts) - 8)
+        raise PlacementError(
+            "%d guests of %d vCPU and %d MiB do not fit: these %d hypervisors hold %d (%s), counting "
+            "%s MiB kept for each host and %s vCPUs per CPU thread; reserve more hypervisors, or ask for "
+            "fewer or smaller guests" % (count, vcpus, memory, len(hosts), sum(room), holds, memory_reserve,
+                                         vcpu_overcommit))
+    placed = [0] * len(hosts)
+    left = count
+    while left:
+        for index, fits in enumerate(room):
+            if left and placed[index] < fits:
+                placed[index] += 1
+                left -= 1
+    guests = []
+    for (host, capacity), number in zip(hosts, placed):
+        first = len(guests)
+        guests += [Guest(name_format % index, host, [vcpus, memory]) for index in range(first, first + number)]
+    names = set(guest.name for guest in guests)
+    if len(names) != len(guests):
+        raise PlacementError("the guest name format %r gives two guests the same name" % (name_format,))
+    return Placement(guests, dict((host, [capacity["vcpus"], capacity["memory"]]) for host, capacity in hosts))
+
+
+def placement_data(placement):
+    return {
+        "guests": [{"name": guest.name, "hypervisor": guest.hypervisor, "resources": list(guest.resources),
+                    "ip": guest.ip, "mac": guest.mac} for guest in placement.guests],
+        "capacities": dict(placement.capacities),
+    }

@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import (
     PlacementError,
     load_placement,
+    place_by_capacity,
 )
 from g5k_names import SHORT_NAME, SITE
 
@@ -98,3 +99,59 @@ def test_a_declared_guest_placed_nowhere_is_refused_by_name(placement, data):
             guests.remove(name)
     with pytest.raises(PlacementError, match="placed on no node: .*%s" % name):
         load_placement(yaml.safe_dump(described))
+
+
+# ----- automatic placement by capacity
+
+CAPACITY = st.fixed_dictionaries({"vcpus": st.integers(0, 64), "memory": st.integers(0, 262144)})
+
+
+@st.composite
+def capacity_requests(draw):
+    hosts = draw(st.lists(SHORT_NAME, min_size=1, max_size=6, unique=True))
+    return {
+        "capacities": [(host, draw(CAPACITY)) for host in hosts],
+        "count": draw(st.integers(1, 200)),
+        "vcpus": draw(st.integers(1, 8)),
+        "memory": draw(st.integers(1, 16384)),
+        "memory_reserve": draw(st.integers(0, 4096)),
+        "vcpu_overcommit": draw(st.sampled_from([0.5, 1, 1.5, 4])),
+    }
+
+
+def fits_on(capacity, wanted):
+    by_cpu = int(capacity["vcpus"] * wanted["vcpu_overcommit"]) // wanted["vcpus"]
+    return max(0, min(by_cpu, (capacity["memory"] - wanted["memory_reserve"]) // wanted["memory"]))
+
+
+def place(wanted):
+    return place_by_capacity(wanted["count"], wanted["vcpus"], wanted["memory"], wanted["capacities"],
+                             memory_reserve=wanted["memory_reserve"], vcpu_overcommit=wanted["vcpu_overcommit"])
+
+
+@given(capacity_requests())
+def test_by_capacity_places_every_guest_within_capacity_or_refuses(wanted):
+    room = dict((host, fits_on(capacity, wanted)) for host, capacity in wanted["capacities"])
+    if wanted["count"] > sum(room.values()):
+        with pytest.raises(PlacementError, match="do not fit"):
+            place(wanted)
+        return
+    guests = place(wanted).guests
+    assert len(guests) == wanted["count"]
+    assert len(set(g.name for g in guests)) == len(guests)
+    counts = dict((host, sum(1 for g in guests if g.hypervisor == host)) for host in room)
+    assert all(counts[host] <= room[host] for host in room)
+    # even shares: a host with two guests fewer than another is full
+    assert all(counts[a] == room[a] for a in room for b in room if counts[a] < counts[b] - 1)
+
+
+@given(capacity_requests())
+def test_by_capacity_names_guests_host_after_host_in_order(wanted):
+    try:
+        guests = place(wanted).guests
+    except PlacementError:
+        return
+    order = [host for host, _capacity in wanted["capacities"]]
+    assert [g.name for g in guests] == ["vm-%04d" % i for i in range(len(guests))]
+    positions = [order.index(g.hypervisor) for g in guests]
+    assert positions == sorted(positions)

@@ -5,6 +5,7 @@ import pytest
 from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import (
     PlacementError,
     load_placement,
+    place_by_capacity,
 )
 
 TUTORIAL = """#list of nodes
@@ -60,3 +61,54 @@ def test_yaml_equivalent():
 def test_bad_descriptions_say_what_is_wrong(text, message):
     with pytest.raises(PlacementError, match=message):
         load_placement(text)
+
+
+# ----- automatic placement by capacity
+
+HOSTS = [("n-1", {"vcpus": 16, "memory": 65536}), ("n-2", {"vcpus": 4, "memory": 65536}),
+         ("n-3", {"vcpus": 16, "memory": 3000})]
+
+
+def test_by_capacity_deals_guests_round_robin_until_a_host_is_full():
+    # n-1 holds 16 (vCPUs), n-2 holds 4 (vCPUs), n-3 holds 2 (memory 3000 // 1024)
+    placement = place_by_capacity(12, 1, 1024, HOSTS)
+    per_host = [(host, [g.name for g in placement.guests if g.hypervisor == host]) for host, _capacity in HOSTS]
+    assert [(host, len(names)) for host, names in per_host] == [("n-1", 6), ("n-2", 4), ("n-3", 2)]
+    assert [g.name for g in placement.guests] == ["vm-%04d" % i for i in range(12)]
+    assert per_host[1][1] == ["vm-0006", "vm-0007", "vm-0008", "vm-0009"]  # consecutive per host
+    assert placement.capacities == {"n-1": [16, 65536], "n-2": [4, 65536], "n-3": [16, 3000]}
+
+
+def test_by_capacity_counts_the_memory_reserve_and_vcpu_overcommit():
+    hosts = [("n-1", {"vcpus": 4, "memory": 4096})]
+    assert len(place_by_capacity(8, 1, 256, hosts, vcpu_overcommit=2).guests) == 8
+    with pytest.raises(PlacementError, match="9 guests of 1 vCPU and 256 MiB do not fit: these 1 hypervisors hold 8"):
+        place_by_capacity(9, 1, 256, hosts, vcpu_overcommit=2)
+    with pytest.raises(PlacementError, match="hold 3 .*counting 3072 MiB kept for each host"):
+        place_by_capacity(4, 1, 256, hosts, memory_reserve=3072, vcpu_overcommit=0.75)
+
+
+def test_by_capacity_keeps_the_order_of_a_mapping():
+    placement = place_by_capacity(2, 1, 512, {"z-1": {"vcpus": 1, "memory": 1024}, "a-1": {"vcpus": 1, "memory": 1024}})
+    assert [(g.name, g.hypervisor, g.resources) for g in placement.guests] == [
+        ("vm-0000", "z-1", [1, 512]), ("vm-0001", "a-1", [1, 512])]
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((0, 1, 512, HOSTS), {}, "the guest count must be a whole number of at least 1, got 0"),
+    (("4", 1, 512, HOSTS), {}, "the guest count must be a whole number of at least 1, got '4'"),
+    ((4, 1, 0, HOSTS), {}, "memory per guest \\(MiB\\) must be a whole number of at least 1"),
+    ((4, 1, 512, []), {}, "no hypervisor to place the guests on"),
+    ((4, 1, 512, [("n-1", {"vcpus": 2, "memory": 4096})] * 2), {}, "hypervisor n-1 is listed twice"),
+    ((4, 1, 512, [("n-1", [2, 4096])]), {}, "capacity of n-1 must be a mapping"),
+    ((4, 1, 512, [("n-1", {"vcpus": "2", "memory": 4096})]), {}, "capacity of n-1 has no usable vcpus"),
+    ((4, 1, 512, HOSTS), {"memory_reserve": -1}, "memory kept for each hypervisor must be 0 MiB or more"),
+    ((4, 1, 512, HOSTS), {"vcpu_overcommit": 0}, "overcommit ratio must be a number above 0"),
+    ((4, 1, 512, HOSTS), {"name_format": "vm"}, "name format 'vm' must take the guest's number"),
+    ((4, 1, 512, HOSTS), {"name_format": "vm%.0s"}, "name format 'vm%.0s' gives two guests the same name"),
+    ((40, 1, 512, [("n-%d" % i, {"vcpus": 1, "memory": 1024}) for i in range(10)]), {},
+     "hold 10 \\(n-0: 1, .*n-7: 1 and 2 more hypervisors\\)"),
+])
+def test_by_capacity_bad_input_says_what_to_fix(args, kwargs, message):
+    with pytest.raises(PlacementError, match=message):
+        place_by_capacity(*args, **kwargs)

@@ -25,7 +25,7 @@ options:
   _input:
     description:
       - The hypervisors and their capacity, in the order guests are dealt.
-      - A mapping C({hypervisor: {vcpus: threads, memory: MiB}}), or a list of C({name, vcpus, memory}).
+      - "A mapping C({hypervisor: {vcpus: threads, memory: MiB}}), or a list of C({name, vcpus, memory})."
     type: raw
     required: true
   count:

@@ -149,7 +149,6 @@ def test_bad_input_stops_before_anything_is_reserved(site, tmp_path):
     assert my_jobs(site) == []
 
 
-@pytest.mark.xfail(strict=False, reason="on the clean clone the first run passed (6 guests answered from their hypervisors) but check mode after it predicted changes; cause not found yet (issue 11 stays open)")
 def test_check_then_run_then_nothing_to_change(site):
     predicted = play(site, "--check")
     assert predicted["stats"]["localhost"]["failures"] == 0

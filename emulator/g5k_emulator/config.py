@@ -48,6 +48,8 @@ FAULT_KINDS = ("error", "drop", "lost_answer")
 # The configuration keys that existed before rules: "the next N requests", i.e. a rule matching
 # every request. They are shorthands: setting one replaces the untargeted rule of its kind.
 COUNTER_KEYS = {"error_burst": "error", "drop_connections": "drop"}
+# Fault settings that are lists of node uids.
+NODE_LIST_KEYS = ("nodes_not_booting", "nodes_lost_in_vlan_move")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +72,9 @@ class Faults:
     slow_deployment: float = 0.0
     failing_deployment: bool = False
     nodes_not_booting: tuple[str, ...] = ()
+    # Node uids whose switch port a VLAN move leaves down: the node is in its new VLAN for KaVLAN
+    # but never answers there (lost after the move), until a later move brings the port up.
+    nodes_lost_in_vlan_move: tuple[str, ...] = ()
     rules: tuple[FaultRule, ...] = ()   # tried in order; the first with hits left applies
 
     def hits_left(self, fault: str) -> int:
@@ -254,9 +259,9 @@ def faults_from_mapping(raw: dict, base: Faults | None = None) -> Faults:
             values["rules"] = _counter(values["rules"], key, value)
             continue
         expected = type(values[key])
-        if key == "nodes_not_booting":
+        if key in NODE_LIST_KEYS:
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-                raise ConfigError("faults.nodes_not_booting: expected a list of node names")
+                raise ConfigError(f"faults.{key}: expected a list of node names")
             value = tuple(value)
         elif expected is float and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = float(value)

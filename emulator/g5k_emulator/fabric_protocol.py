@@ -10,9 +10,10 @@ from typing import Protocol
 
 
 class Fabric(Protocol):
-    def set_vlan(self, site: str, interfaces: list[str], vlan: str) -> None:
+    def set_vlan(self, site: str, interfaces: list[str], vlan: str, cut_off: tuple[str, ...] = ()) -> None:
         """Move node interfaces (KaVLAN names, e.g. parasilo-1.rennes.grid5000.fr or
-        parasilo-1-eth1.rennes.grid5000.fr) onto the bridge of `vlan` ("DEFAULT" or an id)."""
+        parasilo-1-eth1.rennes.grid5000.fr) onto the bridge of `vlan` ("DEFAULT" or an id).
+        Those in `cut_off` (fault injection) are moved with their switch port left down."""
 
     def set_dhcp(self, site: str, vlan: str, running: bool) -> None:
         """Start or stop the DHCP server of a VLAN."""
@@ -38,7 +39,7 @@ class Fabric(Protocol):
 class NoFabric:
     """API-only mode: membership lives in the database, deployments just take `delay`."""
 
-    def set_vlan(self, site: str, interfaces: list[str], vlan: str) -> None:
+    def set_vlan(self, site: str, interfaces: list[str], vlan: str, cut_off: tuple[str, ...] = ()) -> None:
         return None
 
     def set_dhcp(self, site: str, vlan: str, running: bool) -> None:

@@ -76,8 +76,11 @@ def set_nodes_vlan(platform, site: str, vlan: str, names, login: str | None) -> 
             raise ApiError(403, f"{NO_PRIVILEGES}: {', '.join(foreign)} not in one of your running jobs")
         changes = [n for n in dict.fromkeys(names) if n in interfaces and vlan_of(db, site, n) != vlan]
         if changes:
+            with platform.faults_lock:
+                lost = set(platform.faults.nodes_lost_in_vlan_move)
+            cut_off = tuple(n for n in changes if interfaces[n][0] in lost)
             try:
-                platform.fabric.set_vlan(site, changes, vlan)
+                platform.fabric.set_vlan(site, changes, vlan, cut_off=cut_off)
             except Exception as exc:  # noqa: BLE001 - any fabric failure is the backend failing
                 raise kavlan_error(site, 500, f"could not move {', '.join(changes)} to VLAN {vlan}: {exc}") from exc
             for name in changes:

@@ -42,8 +42,9 @@ class RecordingFabric:
         if self.fail_with is not None:
             raise self.fail_with
 
-    def set_vlan(self, site, interfaces, vlan):
-        self._record("set_vlan", site, list(interfaces), vlan)
+    def set_vlan(self, site, interfaces, vlan, cut_off=()):
+        # recorded with the interfaces cut off only when a fault cut some
+        self._record("set_vlan", site, list(interfaces), vlan, *((list(cut_off),) if cut_off else ()))
 
     def set_dhcp(self, site, vlan, running):
         self._record("set_dhcp", site, vlan, running)

@@ -31,6 +31,23 @@ def test_one_vlan_and_out_of_range_ids(api):
     assert api.post("/sites/rennes/vlans/42/nodes", [f"parasilo-1.{R}"]).status_code == 404
 
 
+def test_a_node_lost_in_vlan_moves_is_moved_with_its_port_cut_off(api):
+    job = api.running_job("{cluster='parasilo'}/nodes=2+{type='kavlan'}/vlan=1")
+    vlan = job["resources_by_type"]["vlans"][0]
+    lost, kept = sorted(job["assigned_nodes"])
+    api.client.put("/_emulator/faults", json={"nodes_lost_in_vlan_move": [lost.split(".")[0]]})
+    assert api.client.get("/_emulator/faults").json()["nodes_lost_in_vlan_move"] == [lost.split(".")[0]]
+    moved = api.post(f"/sites/rennes/vlans/{vlan}/nodes", [lost, kept, lost.replace(".", "-eth1.", 1)])
+    # KaVLAN reports success (the platform does not know the node is lost): both of its ports are cut off
+    assert {r["status"] for r in moved.json().values()} == {"success"}
+    assert api.fabric.calls[-1] == ("set_vlan", "rennes", [lost, kept, lost.replace(".", "-eth1.", 1)], vlan,
+                                    [lost, lost.replace(".", "-eth1.", 1)])
+    api.client.put("/_emulator/faults", json={"nodes_lost_in_vlan_move": []})
+    api.post("/sites/rennes/vlans/DEFAULT/nodes", [lost])
+    assert api.fabric.calls[-1] == ("set_vlan", "rennes", [lost], "DEFAULT")
+    assert api.client.put("/_emulator/faults", json={"nodes_lost_in_vlan_move": "parasilo-1"}).status_code == 400
+
+
 def test_every_kavlan_interface_starts_in_default(api):
     items = api.get("/sites/rennes/vlans/nodes").json()["items"]
     assert {(i["uid"], i["vlan"]) for i in items} >= {(f"parasilo-1.{R}", "DEFAULT"), (f"parasilo-1-eth1.{R}", "DEFAULT")}

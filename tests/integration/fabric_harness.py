@@ -21,6 +21,15 @@ def api_call(url: str, method: str, path: str, user: str = "jdoe", body=None):
     return json.loads(text) if text else None
 
 
+def set_faults(url: str, **faults) -> dict:
+    """Merge fault settings into the site's (the emulator's control route, beside the API's
+    version prefix); returns every setting."""
+    request = urllib.request.Request(url.rsplit("/", 1)[0] + "/_emulator/faults", data=json.dumps(faults).encode(),
+                                     method="PUT", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
 def release_jobs(url: str, user: str = "jdoe", name: str | None = None, timeout: float = 180.0) -> None:
     """Delete every active job of `user` (named `name`, if given) on every OAR site and wait
     until the platform has ended them and given their nodes back (an ended deploy job's

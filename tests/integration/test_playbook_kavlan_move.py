@@ -1,10 +1,12 @@
 """playbooks/kavlan_move.yml (and the role kavlan_move it runs) on the emulated site: bad input
 changes nothing, check mode predicts the reservation, two nodes go into a routed VLAN and back
 to DEFAULT without being lost, the node left in production reaches them neither by ping nor ARP,
-a second run changes nothing; a move whose renewal cannot work fails saying where each node is."""
+a second run changes nothing; a move whose renewal cannot work fails saying where each node is;
+a node the platform loses after the move is named with its VLAN, and after the redeployment the
+message suggests a re-run converges."""
 import pytest
 import yaml
-from fabric_harness import api_call
+from fabric_harness import api_call, set_faults
 from playbook_harness import (active_jobs, all_succeeded, assert_stopped_before_anything_changed, changed,
                               failure_messages, job_site, nothing_changed, run_playbook, task_results,
                               vlan_of)
@@ -133,3 +135,58 @@ def test_a_move_that_cannot_renew_says_where_the_node_is(site):
                         "-e", "ansible_ssh_private_key_file=%s" % site["key"])
     assert all_succeeded(back), failure_messages(back)
     assert vlan_of(site["url"], "rennes", node) == "DEFAULT"
+
+
+REDEPLOY = """
+- name: Redeploy the lost node, as the failure message says
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Redeploy it where it is
+      g5k.testbed.kadeploy:
+        nodes: ["{{ lost }}"]
+        environment: debian12-min
+        key_file: "{{ key_file }}"
+        force: true
+"""
+
+
+def test_a_node_the_platform_loses_after_the_move_is_named_and_a_rerun_converges(site):
+    """Fault: the switch leaves the node's port down after KaVLAN moved it (the node is in the
+    VLAN for the API, and never answers there). The other node's move completes; the lost one
+    fails naming the VLAN it is in; nothing is in a VLAN the run does not report; after the
+    redeployment the message suggests, a re-run converges and a second one changes nothing."""
+    [listed] = active_jobs(site["url"], name=JOB)
+    job = api_call(site["url"], "GET", "/sites/rennes/jobs/%s" % listed["uid"])
+    record = yaml.safe_load((site["dir"] / "results" / ("job-rennes-%s.yml" % job["uid"])).read_text())
+    kept, lost = sorted(record["nodes"])          # the two the playbook moves (not its witness)
+    vlan = str(job["resources_by_type"]["vlans"][0])
+    assert vlan_of(site["url"], "rennes", kept) == vlan_of(site["url"], "rennes", lost) == "DEFAULT"
+    playbook = site["dir"] / "move-only.yml"
+    playbook.write_text(MOVE_ONLY)
+    move = ["-i", "%s,%s," % (kept, lost), "-e", "ansible_ssh_private_key_file=%s" % site["key"],
+            "-e", "kavlan_move_vlan=%s" % vlan, "-e", "kavlan_move_timeout=30"]
+    assert set_faults(site["url"], nodes_lost_in_vlan_move=[lost.split(".")[0]])["nodes_lost_in_vlan_move"]
+    try:
+        failed = run_playbook(playbook, site["url"], site["dir"], *move)
+    finally:
+        set_faults(site["url"], nodes_lost_in_vlan_move=[])
+    assert failed["stats"][kept]["failures"] == 0, failure_messages(failed)
+    assert failed["stats"][lost]["failures"] == 1 and failed["stats"][lost]["rescued"] == 1
+    [message] = [m for m in failure_messages(failed) if m.startswith(lost)]
+    assert "should be in VLAN %s" % vlan in message and "KaVLAN has it in VLAN %s" % vlan in message, message
+    assert "g5k.testbed.kadeploy" in message, message
+    # every node is where the run says: kept moved (its check passed), lost reported in the VLAN
+    [checks] = task_results(failed, "Check the node holds its address in VLAN %s" % vlan)
+    assert not checks[kept].get("failed") and kept not in [m.split()[0] for m in failure_messages(failed)]
+    assert vlan_of(site["url"], "rennes", kept) == vlan_of(site["url"], "rennes", lost) == vlan
+
+    redeploy = site["dir"] / "redeploy.yml"
+    redeploy.write_text(REDEPLOY)
+    redeployed = run_playbook(redeploy, site["url"], site["dir"], "-e", "lost=%s" % lost,
+                              "-e", "key_file=%s.pub" % site["key"])
+    assert all_succeeded(redeployed), failure_messages(redeployed)
+    rerun = run_playbook(playbook, site["url"], site["dir"], *move)
+    assert all_succeeded(rerun), failure_messages(rerun)
+    assert vlan_of(site["url"], "rennes", kept) == vlan_of(site["url"], "rennes", lost) == vlan
+    assert nothing_changed(run_playbook(playbook, site["url"], site["dir"], *move))

@@ -119,7 +119,7 @@ class LiveFabric:
             data["ports"][port_name] = f"{vlan.site}/{vlan.id}"
 
     # Fabric protocol -------------------------------------------------------------------
-    def set_vlan(self, site: str, interfaces: list[str], vlan: str) -> None:
+    def set_vlan(self, site: str, interfaces: list[str], vlan: str, cut_off: tuple[str, ...] = ()) -> None:
         target = self.topology.vlan(site, vlan)
         for name in interfaces:
             self._check_move(name, target)
@@ -127,6 +127,8 @@ class LiveFabric:
             data = self.state.load()
             for name in interfaces:
                 self._move(data, name, target)
+                if name in cut_off:
+                    network.cut_off(self.topology.ports[name].veth)
             self.state.save(data)
 
     def set_dhcp(self, site: str, vlan: str, running: bool) -> None:

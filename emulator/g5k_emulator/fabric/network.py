@@ -89,6 +89,11 @@ def attach(veth: str, bridge: str) -> None:
     ip("link", "set", veth, "master", bridge, "up")
 
 
+def cut_off(veth: str) -> None:
+    """Take a port down (a node lost on its switch): the next `attach` brings it up."""
+    ip("link", "set", veth, "down")
+
+
 def addresses(netns: str, device: str) -> list[str]:
     """IPv4 addresses of `device` in `netns` (empty if either is missing)."""
     result = ip("-j", "-4", "addr", "show", "dev", device, netns=netns, check=False)

@@ -21,7 +21,8 @@ def _rules_body(current: Faults) -> list[dict]:
 
 def _faults_body(current: Faults) -> dict:
     body = {f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
-    body.update(nodes_not_booting=list(current.nodes_not_booting), rules=_rules_body(current),
+    body.update(nodes_not_booting=list(current.nodes_not_booting),
+                nodes_lost_in_vlan_move=list(current.nodes_lost_in_vlan_move), rules=_rules_body(current),
                 error_burst=current.error_burst, drop_connections=current.drop_connections)
     return body
 

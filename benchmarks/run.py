@@ -34,6 +34,10 @@ BENCHMARKS = (
     Benchmark("vm_fleet_image_tree", "issue 11", "base image to 4 and 16 hosts (network namespaces, tc-limited): "
               "tree copy against straight copy; projection for 10240 guests on 512 hosts, fails above 10 minutes",
               ["vm_fleet_image_tree.py"], True),
+    Benchmark("kvm_guest_define", "issue 11", "guests defined and started per second on one hypervisor: one "
+              "kvm_guest task against one community.libvirt.virt task per guest (test driver and TCG; "
+              "TCG makes a bridge)", ["kvm_guest_define.py", "--guests", "20", "100", "--tcg-guests", "20", "40"],
+              True),
 )
 
 

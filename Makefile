@@ -87,9 +87,10 @@ test-units: collection
 test-emulator: podman-conf
 	$(BIN)/pytest emulator/tests
 
-# Modules, playbooks and the inventory plugin against a running emulator.
+# Modules, playbooks and the inventory plugin against a running emulator. The slowest tests are
+# listed at the end of the log: this suite is most of CI's time.
 test-integration: collection podman-conf
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest --durations=25 tests/integration
 
 # The node image the fabric and the molecule scenarios start containers from (built once).
 node-image: podman-conf

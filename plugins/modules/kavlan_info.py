@@ -91,6 +91,15 @@ vlans:
       description: Host to jump through for a local VLAN, null otherwise.
       type: str
       sample: kavlan-1.rennes.grid5000.fr
+    guest_blocks:
+      description:
+        - Blocks of the VLAN's network left to virtual machines (subnet reservation serves the
+          production network only), outside those of its nodes and gateway - /23 blocks 13 to 30 of
+          a routed or global VLAN, /24 blocks 4 to 6 of a local one (EnOSlib's convention).
+        - Empty when the network is not listed.
+      type: list
+      elements: str
+      sample: ["10.24.26.0/23", "10.24.28.0/23"]
 api_requests:
   description: Number of HTTP requests the task sent.
   returned: always
@@ -104,6 +113,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kI
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user, read_job
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_addresses import guest_blocks
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import local_vlan_gateway
 
 
@@ -137,6 +147,7 @@ def work(client, params):
             "id": vlan, "type": kinds[vlan], "site": site, "network": net.get("network"), "gateway": net.get("gateway"),
             "network_ipv6": net.get("network_ipv6"), "members": sorted(m["uid"] for m in members),
             "ssh_gateway": local_vlan_gateway(site, vlan) if kinds[vlan] == "kavlan-local" else None,
+            "guest_blocks": guest_blocks(net.get("network"), kinds[vlan]),
         })
     return {"changed": False, "vlans": entries}
 

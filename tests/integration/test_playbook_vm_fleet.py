@@ -2,9 +2,10 @@
 2 hypervisors x 3 tiny guests from a placement file in the tutorial's format. Bad input changes
 nothing; check mode predicts; every guest answers at its subnet address and got it from its own
 hypervisor's DHCP; a guest that takes another IP or MAC no longer reaches its peers; a second
-run changes nothing."""
+run changes nothing. Then 4 guests placed by capacity in a routed VLAN, on the VLAN's addresses."""
 import base64
 import csv
+import ipaddress
 import json
 import os
 import re
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 PLAYBOOK = ROOT / "playbooks" / "vm_fleet.yml"
 IMAGE = ROOT / ".build" / "vm-fleet" / "guest.qcow2"
+IMAGE_SCRIPT = ROOT / "scripts" / "build-vm-fleet-guest-image"
 USER, PASSWORD = "jdoe", "jdoe-secret"
 JOB = "vm-fleet-test"
 POOL = "/var/lib/libvirt/images/g5k"
@@ -53,8 +55,9 @@ def site(fabric_site, tmp_path_factory):
     where = tmp_path_factory.mktemp("vm-fleet")
     key = where / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    if not IMAGE.exists():
-        subprocess.run([str(ROOT / "scripts" / "build-vm-fleet-guest-image"), str(IMAGE)], check=True,
+    # built again when its script changed since (a clean clone always builds it)
+    if not IMAGE.exists() or IMAGE.stat().st_mtime < IMAGE_SCRIPT.stat().st_mtime:
+        subprocess.run([str(IMAGE_SCRIPT), str(IMAGE)], check=True,
                        capture_output=True, timeout=600)
     hypervisors = free_nodes(fabric_site.url, 2)
     guests = ["vm%02d" % n for n in range(2 * GUESTS_PER_HOST)]
@@ -152,6 +155,11 @@ def test_bad_input_stops_before_anything_is_reserved(site, tmp_path):
     assert placed_twice["stats"]["localhost"]["failures"] == 1
     failed = task_results(placed_twice, "Read the placement (the filter fails with what to fix)")[0]["localhost"]
     assert "vm-a is placed twice" in failed["msg"]
+
+    local_vlan = play(site, "-e", "vm_fleet_vlan=kavlan-local")
+    assert local_vlan["stats"]["localhost"]["failures"] == 1
+    failed = task_results(local_vlan, "Check the inputs before anything changes")[0]["localhost"]
+    assert "now 'kavlan-local': a local VLAN, reached only through its gateway, is not supported" in failed["msg"]
     assert my_jobs(site) == []
 
 
@@ -164,7 +172,7 @@ def test_check_then_run_then_nothing_to_change(site):
     assert my_jobs(site) == []
 
     first = play(site)
-    assert all(s["failures"] == 0 and s["unreachable"] == 0 for s in first["stats"].values()), first["stats"]
+    assert all(s["failures"] == 0 and s["unreachable"] == 0 for s in first["stats"].values()), failures(first)
     fqdns = sorted(site["hypervisors"])
     assert sorted(h for h in first["stats"] if h != "localhost") == fqdns
     rows = guests_table(site)
@@ -227,24 +235,41 @@ def test_a_guest_that_takes_another_ip_or_mac_cannot_reach_its_peers(site):
 AUTO_JOB = "vm-fleet-auto-test"
 
 
-def test_guests_placed_by_capacity_boot_and_answer(site):
-    """No placement file: 4 guests over 2 nodes OAR picks, by their facts (2 CPU threads each
-    here, one vCPU a guest: 2 guests a node). (Bandwidth limits are not tried on this site:
-    libvirt applies them with tc's htb + sfq qdiscs and police action, and this machine's kernel
-    has neither sfq nor the police action.)"""
+def test_guests_placed_by_capacity_in_a_routed_vlan_boot_and_answer(site):
+    """No placement file, and a routed VLAN: 4 guests over 2 nodes OAR picks, by their facts (2 CPU
+    threads each here, one vCPU a guest: 2 guests a node); the nodes are deployed into the VLAN and
+    the guests take addresses of the VLAN's network (not of a subnet, which is the production
+    network's), leased by their own hypervisor there. (Bandwidth limits are not tried on this
+    site: libvirt applies them with tc's htb + sfq qdiscs and police action, and this machine's
+    kernel has neither sfq nor the police action.)"""
     results = site["dir"] / "auto-results"
     auto = dict(site, results=results)
     try:
         report = play(auto, "-e", "vm_fleet_job_name=" + AUTO_JOB, "-e", "vm_fleet_placement=",
-                      "-e", "vm_fleet_guest_count=4", "-e", "vm_fleet_hypervisor_count=2")
+                      "-e", "vm_fleet_guest_count=4", "-e", "vm_fleet_hypervisor_count=2", "-e", "vm_fleet_vlan=kavlan")
         assert all(s["failures"] == 0 and s["unreachable"] == 0 for s in report["stats"].values()), failures(report)
+        job = next(j for j in api(site["url"], "/sites/rennes/jobs?user=jdoe&state=running")["items"]
+                   if j["name"] == AUTO_JOB)
+        job = api(site["url"], "/sites/rennes/jobs/%s" % job["uid"])
+        vlans = [str(v) for v in job["resources_by_type"].get("vlans", [])]
+        assert len(vlans) == 1 and not job["resources_by_type"].get("subnets"), job["resources_by_type"]
+        vlan = vlans[0]
+        network = ipaddress.ip_network(api(site["url"], "/sites/rennes")["kavlans"][vlan]["network"])
         placement = yaml.safe_load((results / "placement.yml").read_text())
         hosts = sorted(placement["placement"])
         assert len(hosts) == 2 and sorted(len(guests) for guests in placement["placement"].values()) == [2, 2]
+        assert all(re.fullmatch(r"parasilo-\d+-kavlan-%s\.rennes\.grid5000\.fr" % vlan, h) for h in hosts), hosts
         rows = guests_table(auto)
         assert len(rows) == 4 and all(row["answered_after_s"] for row in rows), rows
         assert all(row["leased_by_own_hypervisor"] == "True" for row in rows), rows
         assert {row["hypervisor"] for row in rows} == set(hosts)
+        for row in rows:
+            # the VLAN's block for guests (EnOSlib's convention): from its 13th /23, clear of the nodes
+            assert ipaddress.ip_address(row["ip"]) in network, (row, network)
+            assert int(ipaddress.ip_address(row["ip"])) >= int(network.network_address) + 13 * 512, row
+            line = console_marker(site, row["hypervisor"], row["name"], "G5K-FLEET-DHCP")
+            fields = dict(item.split("=", 1) for item in line.split()[1:]) if line else {}
+            assert fields.get("ip") == row["ip"] and fields.get("server") == node_address(row["hypervisor"]), (row, line)
         assert list(json.loads((results / "phases.json").read_text()))[:3] == ["reserved", "deployed", "placed"]
     finally:
         release_jobs(site["url"], USER, name=AUTO_JOB)

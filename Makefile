@@ -77,6 +77,10 @@ test: deps
 	  if [ "$$(cat $(BUILD)/logs/$$suite.status)" = passed ]; then passed+=($$suite); else failed+=($$suite); fi; \
 	done; \
 	echo "=== suites failed: $${failed[*]:-none}"; \
+	for suite in $${failed[@]}; do \
+	  echo "--- what $$suite reported failing (its whole log is above)"; \
+	  { grep -E '^(FAILED|ERROR) |^=+ .*(failed|error).* in |molecule failed|\*\*\* \[' $(BUILD)/logs/$$suite.log || true; } | tail -40; \
+	done; \
 	echo "suites: $${#passed[@]} passed, $${#failed[@]} failed"; \
 	[ $${#failed[@]} -eq 0 ]
 

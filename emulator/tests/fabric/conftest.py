@@ -22,7 +22,7 @@ class SharedSite:
     def up(self) -> Site:
         if self.current is None:
             config_path = write_config(self.where / "site.yml", nodes=4, port=free_port())
-            fabric = LiveFabric(config_module.load(config_path), self.where / "state", boot_timeout=60)
+            fabric = LiveFabric(config_module.load(config_path), self.where / "state", boot_timeout=180)
             try:
                 fabric.up(config_path=config_path, api=True, log=lambda *_: None)
             except BaseException:

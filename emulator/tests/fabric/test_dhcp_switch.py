@@ -6,8 +6,9 @@ from fabric_site import SITE
 
 pytestmark = pytest.mark.fabric
 
-# dhclient with a short timeout and its own lease file, so no remembered lease is reused.
-DHCLIENT = ("printf 'timeout 6;\\nretry 60;\\n' > /tmp/dh.conf; rm -f /tmp/dh.leases; "
+# dhclient with its own lease file, so no remembered lease is reused; 20 s for an answer even
+# on a loaded machine (the case without a server waits all of it).
+DHCLIENT = ("printf 'timeout 20;\\nretry 60;\\n' > /tmp/dh.conf; rm -f /tmp/dh.leases; "
             "ip -4 addr flush dev eth0; "
             "dhclient -1 -v -cf /tmp/dh.conf -lf /tmp/dh.leases -pf /tmp/dh.pid eth0")
 

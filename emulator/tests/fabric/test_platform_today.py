@@ -118,7 +118,7 @@ def test_a_vm_mac_of_a_reserved_subnet_gets_its_address_from_the_site_dhcp(site)
     mac = "00:16:3e:%02x:%02x:%02x" % tuple(address.packed[1:])
     production = site.fabric.topology.vlan("rennes", "DEFAULT")
     netns, veth = "g5kt-vm", "g5ktvm0"
-    dhclient = ("printf 'timeout 8;\\n' > /tmp/c; dhclient -1 -v -cf /tmp/c -lf /tmp/l -pf /tmp/p vm0 "
+    dhclient = ("printf 'timeout 20;\\n' > /tmp/c; dhclient -1 -v -cf /tmp/c -lf /tmp/l -pf /tmp/p vm0 "
                 "&& ip -4 -o addr show dev vm0 && ip -4 route show default")
     run = ["podman", "run", "--rm", "--network", f"ns:/run/netns/{netns}", "--cap-add", "NET_ADMIN,NET_RAW",
            "localhost/g5k-node:bookworm", "sh", "-c", dhclient]

@@ -21,14 +21,14 @@ def test_our_process_is_stopped_by_its_recorded_pid(tmp_path):
     marker = str(state.dir / "pids")
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", marker])
     # until the child has exec'd, /proc shows the forking parent's command line
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while marker not in Path(f"/proc/{child.pid}/cmdline").read_bytes().decode(errors="replace"):
         assert time.monotonic() < deadline, "the child never started"
         time.sleep(0.01)
     state.pid_file("api").write_text(str(child.pid))
     assert state.pid("api") == child.pid
     state.stop("api")
-    assert child.wait(timeout=10) != 0
+    assert child.wait(timeout=30) != 0
     assert state.pid("api") is None and state.pid_names() == []
 
 

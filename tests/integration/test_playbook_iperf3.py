@@ -3,7 +3,9 @@ asmith on nodes reserved without deployment (root through sudo-g5k): bad input a
 change nothing, a 5-second run with 1 pair and with 2 pairs writes the JSON, CSV and both plots,
 Prometheus holds every node's samples for the run, the benchmark crosses the VLAN's bridge and not
 production's, setup a second time changes nothing, backup fetches a snapshot and destroy leaves no
-job. Fits in 4 rennes nodes; each test releases its job."""
+job. The same play on guests (iperf3_platform=guests: vm_fleet's Debian + cloud-init guests on two
+deployed nodes) measures, is monitored and changes nothing the second time. Fits in 4 rennes
+nodes; each test releases its job."""
 import csv
 import glob
 import json
@@ -11,6 +13,7 @@ import math
 import os
 import struct
 import subprocess
+import sys
 import tarfile
 import urllib.parse
 import urllib.request
@@ -19,9 +22,12 @@ from pathlib import Path
 import pytest
 from fabric_harness import api_call, release_jobs
 
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "unit" / "plugins" / "modules"))
+from kvm_guest_host import guest_image  # noqa: E402  (kvm_guest's boot test image, cached in .build)
+
 pytestmark = pytest.mark.fabric
 
-ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 PLAYBOOK = ROOT / "playbooks" / "iperf3.yml"
 USER, PASSWORD = "asmith", "asmith-secret"
@@ -35,27 +41,31 @@ SSH_OPTIONS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/
 def site(fabric_site, tmp_path_factory):
     where = tmp_path_factory.mktemp("iperf3")
     yield {"url": fabric_site.url, "key": fabric_site.user_key(USER), "dir": where}
-    for pairs in (1, 2):
-        release_jobs(fabric_site.url, USER, JOB_PREFIX + str(pairs))
+    for key in ("1", "2", GUESTS):
+        release_jobs(fabric_site.url, USER, JOB_PREFIX + key)
 
 
-def play(site, pairs, *options):
+GUESTS = "guests"                   # the key (job name suffix, results folder) of the guests run
+
+
+def play(site, pairs, *options, key=None):
+    key = key or str(pairs)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
                ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
                G5K_API_URI=site["url"], G5K_API_USERNAME=USER, G5K_API_PASSWORD=PASSWORD)
     command = [str(BIN / "ansible-playbook"), str(PLAYBOOK),
-               "-e", "iperf3_job_name=%s%d" % (JOB_PREFIX, pairs), "-e", "iperf3_pairs=%d" % pairs,
-               "-e", "iperf3_duration=%d" % DURATION, "-e", "iperf3_results_dir=%s" % results_dir(site, pairs),
+               "-e", "iperf3_job_name=%s%s" % (JOB_PREFIX, key), "-e", "iperf3_pairs=%d" % pairs,
+               "-e", "iperf3_duration=%d" % DURATION, "-e", "iperf3_results_dir=%s" % results_dir(site, key),
                "-e", "ansible_ssh_private_key_file=%s" % site["key"],
                "-e", "ansible_ssh_common_args='%s'" % " ".join(SSH_OPTIONS), *options]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, cwd=site["dir"])
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1500, cwd=site["dir"])
     lines = done.stdout.splitlines()
     assert "{" in lines, done.stdout + done.stderr
     return json.loads("\n".join(lines[lines.index("{"):]))
 
 
-def results_dir(site, pairs):
-    return site["dir"] / ("results-%d-pairs" % pairs)
+def results_dir(site, key):
+    return site["dir"] / ("results-%s" % key)
 
 
 def succeeded(report):
@@ -66,14 +76,14 @@ def task_results(report, name):
     return [task["hosts"] for p in report["plays"] for task in p["tasks"] if task["task"]["name"] == name]
 
 
-def jobs(site, pairs):
+def jobs(site, key):
     query = urllib.parse.urlencode({"user": USER, "state": "waiting,launching,running",
-                                    "name": JOB_PREFIX + str(pairs)})
+                                    "name": JOB_PREFIX + str(key)})
     return api_call(site["url"], "GET", "/sites/rennes/jobs?" + query, USER)["items"]
 
 
-def run_dirs(site, pairs):
-    return sorted(Path(p) for p in glob.glob(str(results_dir(site, pairs) / "run-*")))
+def run_dirs(site, key):
+    return sorted(Path(p) for p in glob.glob(str(results_dir(site, key) / "run-*")))
 
 
 def png_size(path):
@@ -138,11 +148,15 @@ def bridge_of(port):
 
 
 def test_bad_input_stops_before_anything_changes(site):
-    report = play(site, 1, "-e", "iperf3_platform=guests")
-    assert report["stats"]["localhost"]["failures"] == 1
-    failed = task_results(report, "Check the inputs before anything changes")[0]["localhost"]
-    assert "guests is not available yet" in failed["msg"]
-    assert jobs(site, 1) == []
+    typo = play(site, 1, "-e", "iperf3_platform=guest")
+    assert typo["stats"]["localhost"]["failures"] == 1
+    failed = task_results(typo, "Check the inputs before anything changes")[0]["localhost"]
+    assert "iperf3_platform (nodes or guests)" in failed["msg"]
+    no_image = play(site, 1, "-e", "iperf3_platform=guests")
+    assert no_image["stats"]["localhost"]["failures"] == 1
+    failed = task_results(no_image, "Check the guests' inputs before anything changes")[0]["localhost"]
+    assert "iperf3_guest_image an existing qcow2 image with iperf3 and prometheus-node-exporter" in failed["msg"]
+    assert jobs(site, 1) == [] and jobs(site, GUESTS) == []
 
 
 def test_check_mode_before_anything_exists_predicts_the_setup(site):
@@ -154,14 +168,14 @@ def test_check_mode_before_anything_exists_predicts_the_setup(site):
     assert reserve[0]["localhost"]["jobs"][0]["resources"].startswith("{cluster='parasilo'}/nodes=2+{type='kavlan'}/vlan=1")
     plan = task_results(predicted, "Show the plan")[0]["localhost"]["msg"]
     assert "2 parasilo nodes and a kavlan VLAN, no deployment" in plan[0]
-    assert "prometheus-node-exporter everywhere, prometheus on the first node" in plan[1]
+    assert "prometheus-node-exporter on each, prometheus on the first node" in plan[1]
     assert "1 pair(s), 5 s, 1 stream(s), over eth1 in VLAN (reserved)" in plan[2]
     assert jobs(site, 1) == [] and run_dirs(site, 1) == []
 
 
 def changed_setup_tasks(report):
     """{(host, task name)} that changed (or would change) in the setup plays."""
-    setup_plays = {"Set up the nodes (as root through sudo-g5k)", "Set up the collector"}
+    setup_plays = {"Set up the nodes (as root through sudo-g5k) or the guests (as root)", "Set up the collector"}
     # role tasks are named "<role> : <task>"
     return {(host, task["task"]["name"].split(" : ")[-1]) for p in report["plays"] if p["play"]["name"] in setup_plays
             for task in p["tasks"] for host, result in task["hosts"].items() if result.get("changed")}
@@ -248,3 +262,42 @@ def test_two_pairs_run_at_once_and_are_monitored(site):
     destroy = play(site, 2, "--tags", "destroy")
     assert succeeded(destroy), destroy["stats"]
     assert jobs(site, 2) == []
+
+
+def test_on_guests_the_same_play_measures_and_is_monitored_then_setup_changes_nothing(site):
+    """iperf3_platform=guests, 1 pair: vm_fleet reserves and deploys 2 nodes, starts a Debian +
+    cloud-init guest on each (iperf3 and the node agent are in the image), the server on one and
+    its client on the other; Prometheus runs on the first hypervisor and scrapes the guests."""
+    image = guest_image(str(ROOT / ".build" / "kvm-test-guest"))
+    options = ["-e", "iperf3_platform=guests", "-e", "iperf3_guest_image=%s" % image,
+               "-e", "vm_fleet_key_file=%s.pub" % site["key"],
+               # libvirt inside the emulated nodes' containers (the hypervisor role's molecule settings)
+               "-e", '{"vm_fleet_qemu_conf": {"namespaces": [], "cgroup_controllers": []}}']
+    first = play(site, 1, *options, key=GUESTS)
+    assert succeeded(first), first["stats"]
+    [run_dir] = run_dirs(site, GUESTS)
+    run = check_results(run_dir, 1)
+    assert run["network"] == "production" and run["device"] == "eth0"
+    with (results_dir(site, GUESTS) / "fleet" / "guests.csv").open() as table:
+        guests = {row["name"]: row for row in csv.DictReader(table)}
+    server, client = run["pairs"][0]
+    assert {server, client} == set(guests)
+    # across two hypervisors, each guest leased by its own
+    assert guests[server]["hypervisor"] != guests[client]["hypervisor"]
+    assert all(row["leased_by_own_hypervisor"] == "True" for row in guests.values()), guests
+    report = json.loads((run_dir / "pair-1.json").read_text())
+    connected = report["start"]["connected"][0]
+    assert (connected["local_host"], connected["remote_host"]) == (guests[client]["ip"], guests[server]["ip"])
+    assert run["collector"] == "http://%s:9090" % guests[server]["hypervisor"] or \
+        run["collector"] == "http://%s:9090" % guests[client]["hypervisor"]
+    samples = collector_samples(run)
+    assert set(samples) == {guests[server]["ip"] + ":9100", guests[client]["ip"] + ":9100"}
+    assert min(samples.values()) >= DURATION, samples
+
+    again = play(site, 1, *options, "--tags", "setup", key=GUESTS)
+    assert succeeded(again), again["stats"]
+    assert all(stats["changed"] == 0 for stats in again["stats"].values()), again["stats"]
+
+    destroy = play(site, 1, *options, "--tags", "destroy", key=GUESTS)
+    assert succeeded(destroy), destroy["stats"]
+    assert jobs(site, GUESTS) == []

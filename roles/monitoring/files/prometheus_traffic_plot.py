@@ -40,6 +40,12 @@ def query_range(url, query, start, end, step):
     return document["data"]["result"]
 
 
+def short_host(instance):
+    """parasilo-1 for parasilo-1.rennes.grid5000.fr:9100; an address (a guest's) stays whole."""
+    host = instance.rsplit(":", 1)[0]
+    return host if host.replace(".", "").isdigit() else host.split(".")[0]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", required=True)
@@ -68,7 +74,7 @@ def main():
         for series in sorted(answer["result"], key=lambda s: (s["metric"]["instance"], s["metric"]["device"])):
             times = [float(stamp) - options.start for stamp, value in series["values"]]
             mbits = [float(value) / 1e6 for stamp, value in series["values"]]
-            label = "%s %s %s" % (series["metric"]["instance"].split(".")[0], series["metric"]["device"], direction)
+            label = "%s %s %s" % (short_host(series["metric"]["instance"]), series["metric"]["device"], direction)
             axes.plot(times, mbits, linestyle="-" if direction == "transmit" else "--", label=label)
             print("%s: peak %.1f Mbit/s over %d samples" % (label, max(mbits, default=0.0), len(mbits)))
             curves += 1

@@ -72,6 +72,11 @@ def succeeded(report):
     return all(stats["failures"] == 0 and stats["unreachable"] == 0 for stats in report["stats"].values())
 
 
+def failures(report):
+    return [(host, task["task"]["name"], result.get("msg")) for p in report["plays"] for task in p["tasks"]
+            for host, result in task["hosts"].items() if result.get("failed") or result.get("unreachable")]
+
+
 def task_results(report, name):
     return [task["hosts"] for p in report["plays"] for task in p["tasks"] if task["task"]["name"] == name]
 
@@ -274,7 +279,7 @@ def test_on_guests_the_same_play_measures_and_is_monitored_then_setup_changes_no
                # libvirt inside the emulated nodes' containers (the hypervisor role's molecule settings)
                "-e", '{"vm_fleet_qemu_conf": {"namespaces": [], "cgroup_controllers": []}}']
     first = play(site, 1, *options, key=GUESTS)
-    assert succeeded(first), first["stats"]
+    assert succeeded(first), failures(first)
     [run_dir] = run_dirs(site, GUESTS)
     run = check_results(run_dir, 1)
     assert run["network"] == "production" and run["device"] == "eth0"
@@ -295,9 +300,9 @@ def test_on_guests_the_same_play_measures_and_is_monitored_then_setup_changes_no
     assert min(samples.values()) >= DURATION, samples
 
     again = play(site, 1, *options, "--tags", "setup", key=GUESTS)
-    assert succeeded(again), again["stats"]
+    assert succeeded(again), failures(again)
     assert all(stats["changed"] == 0 for stats in again["stats"].values()), again["stats"]
 
     destroy = play(site, 1, *options, "--tags", "destroy", key=GUESTS)
-    assert succeeded(destroy), destroy["stats"]
+    assert succeeded(destroy), failures(destroy)
     assert jobs(site, GUESTS) == []

@@ -178,6 +178,9 @@ def test_check_then_run_then_nothing_to_change(site):
     rows = guests_table(site)
     assert len(rows) == 2 * GUESTS_PER_HOST
     assert all(row["answered_after_s"] for row in rows), rows
+    # every host's guests reach the inventory (add_host runs once a play, not once a host)
+    counts = task_results(first, "Show the counts")[0]["localhost"]["msg"]
+    assert "%d guests in the inventory" % (2 * GUESTS_PER_HOST) in counts, counts
     assert all(row["leased_by_own_hypervisor"] == "True" for row in rows), rows
     summary = (site["results"] / "summary.md").read_text()
     assert "answered (pinged from their hypervisor): 6; missing: 0" in summary

@@ -14,6 +14,8 @@ Public API (stable):
   small to hold them. ``kind`` is the API's VLAN type (``kavlan-local``, ``kavlan``,
   ``kavlan-global``, ``kavlan-global-remote``); raises ``ValueError`` on another kind or a
   network that is not IPv4.
+- ``netmask(network)`` -> the dotted netmask of ``network`` (``255.255.192.0`` for a /18), None
+  when ``network`` is None.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,3 +45,9 @@ def guest_blocks(network, kind):
     size = 1 << (32 - prefix)
     base = int(net.network_address)
     return ["%s/%d" % (ipaddress.IPv4Address(base + index * size), prefix) for index in range(first, last + 1)]
+
+
+def netmask(network):
+    if network is None:
+        return None
+    return str(ipaddress.IPv4Network(u"%s" % network, strict=False).netmask)

@@ -74,6 +74,10 @@ vlans:
       description: IPv4 network of the VLAN at this site (null when the Reference API of the site does not list it, as for other sites' global VLANs).
       type: str
       sample: 10.24.0.0/18
+    netmask:
+      description: Netmask of RV(vlans[].network), dotted (null when the network is not listed).
+      type: str
+      sample: 255.255.192.0
     gateway:
       description: IPv4 gateway.
       type: str
@@ -113,7 +117,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kI
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user, read_job
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
-from ansible_collections.g5k.testbed.plugins.module_utils.vlan_addresses import guest_blocks
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_addresses import guest_blocks, netmask
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import local_vlan_gateway
 
 
@@ -144,7 +148,8 @@ def work(client, params):
         members = client.list_items(path_of("sites", site, "vlans", vlan, "nodes"), "list members of VLAN %s at %s" % (vlan, site))
         net = (site_doc.get("kavlans") or {}).get(vlan) or {}
         entries.append({
-            "id": vlan, "type": kinds[vlan], "site": site, "network": net.get("network"), "gateway": net.get("gateway"),
+            "id": vlan, "type": kinds[vlan], "site": site, "network": net.get("network"), "netmask": netmask(net.get("network")),
+            "gateway": net.get("gateway"),
             "network_ipv6": net.get("network_ipv6"), "members": sorted(m["uid"] for m in members),
             "ssh_gateway": local_vlan_gateway(site, vlan) if kinds[vlan] == "kavlan-local" else None,
             "guest_blocks": guest_blocks(net.get("network"), kinds[vlan]),

@@ -2,7 +2,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.g5k.testbed.plugins.module_utils.vlan_addresses import guest_blocks
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_addresses import guest_blocks, netmask
 
 
 def test_routed_vlan_leaves_eighteen_23_blocks_from_the_thirteenth():
@@ -36,3 +36,9 @@ def test_bad_kind_and_bad_network_are_refused():
         guest_blocks("10.24.0.0/18", "DEFAULT")
     with pytest.raises(ValueError):
         guest_blocks("2001:db8::/64", "kavlan")
+
+
+def test_netmask_is_the_networks_dotted_and_none_without_a_network():
+    assert netmask("10.24.0.0/18") == "255.255.192.0"
+    assert netmask("192.168.192.0/20") == "255.255.240.0"
+    assert netmask(None) is None

@@ -61,10 +61,11 @@ def test_info_lists_the_job_vlans_with_networks_and_members(fake_api, rennes):
     assert result["changed"] is False
     first, second = result["vlans"]
     assert first == {"id": "1", "type": "kavlan-local", "site": "rennes", "network": "192.168.192.0/20",
-                     "gateway": "192.168.207.254", "network_ipv6": None, "members": [],
+                     "netmask": "255.255.240.0", "gateway": "192.168.207.254", "network_ipv6": None, "members": [],
                      "ssh_gateway": "kavlan-1.rennes.grid5000.fr",
                      "guest_blocks": ["192.168.196.0/24", "192.168.197.0/24", "192.168.198.0/24"]}
-    assert (second["id"], second["type"], second["network"]) == ("4", "kavlan", "10.24.0.0/18")
+    assert (second["id"], second["type"], second["network"], second["netmask"]) == \
+        ("4", "kavlan", "10.24.0.0/18", "255.255.192.0")
     assert second["guest_blocks"][0] == "10.24.26.0/23" and len(second["guest_blocks"]) == 18
     assert second["members"] == ["parasilo-1.rennes.grid5000.fr"] and second["ssh_gateway"] is None
     by_user = ok(kavlan_info, dict(AUTH, site="rennes"))

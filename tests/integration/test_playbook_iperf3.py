@@ -194,13 +194,14 @@ def test_one_pair_runs_over_the_vlan_then_setup_changes_nothing_and_destroy_rele
     first = play(site, 1)
     assert succeeded(first), first["stats"]
     # Check mode predicted the setup, except the two steps it cannot take: the lease renewal (a
-    # command) and starting or restarting a unit whose file is not written yet. The nodes have no
-    # python3-apt (minimal image), so the package installs were predicted by a message, not by apt.
+    # command) and starting or restarting a unit whose file is not written yet. A package install
+    # is predicted by a message (apt cannot run in check mode without python3-apt).
     unpredictable = {"Bring the benchmark interface up in its VLAN (a DHCP lease there)",
                      "Start the iperf3 server and start it at boot", "Restart the iperf3 server",
                      "Restart Prometheus"}
-    prediction = "Predict the package installation (check mode, no python3-apt yet)"
-    installs = {"Install iperf3", "Install prometheus-node-exporter", "Install prometheus"}
+    prediction = "Report the packages a real run would install"
+    installs = {"Install the missing iperf3 packages", "Install the missing packages of prometheus-node-exporter",
+                "Install the missing packages of prometheus"}
     predicted_tasks = changed_setup_tasks(predicted)
     first_tasks = changed_setup_tasks(first)
     for host, name in predicted_tasks:

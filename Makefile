@@ -19,14 +19,16 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # podman here needs runc and rlimits root may set (see scripts/podman-conf).
 export CONTAINERS_CONF := $(BUILD)/containers.conf
 
-# Test suites run by `make test`. The fabric suites take the machine's one emulated site in
-# turn; the others need no site and run beside them (2 cores: one of each at a time).
-FABRIC_SUITES := test-emulator test-integration test-roles
-OTHER_SUITES := test-units test-sanity test-lint
+# Test suites run by `make test`. The fabric suites take the machine's one emulated site (and the
+# host settings it resets) in turn; the others need no site and run beside them, one at a time.
+FABRIC_SUITES := test-emulator test-integration-fabric test-roles
+OTHER_SUITES := test-units test-sanity test-lint test-integration-api
+# Molecule scenarios of different roles run at once (their containers and bridges are named apart).
+ROLE_JOBS ?= 2
 SUITES := $(FABRIC_SUITES) $(OTHER_SUITES)
 
 .PHONY: help deps system-deps venv collection podman-conf node-image ansible-test-bootstrap demo test \
-	$(SUITES) bench clean
+	$(SUITES) test-integration bench clean
 
 help:
 	@echo "make demo    bring up the emulated Grid'5000 site and run a tutorial playbook against it"
@@ -91,21 +93,34 @@ test-units: collection
 test-emulator: podman-conf
 	$(BIN)/pytest emulator/tests
 
-# Modules, playbooks and the inventory plugin against a running emulator. The slowest tests are
-# listed at the end of the log: this suite is most of CI's time.
-test-integration: collection podman-conf
-	$(BIN)/pytest --durations=25 tests/integration
+# Modules, playbooks and the inventory plugin against a running emulator, in two suites: the
+# tests marked `fabric` share the emulated site (real nodes, bridges, DHCP); the others start
+# emulators of their own (API only). The slowest tests are listed at the end of each log.
+test-integration: test-integration-api test-integration-fabric
+
+test-integration-fabric: collection podman-conf
+	$(BIN)/pytest --durations=25 -m fabric tests/integration
+
+test-integration-api: collection podman-conf
+	$(BIN)/pytest --durations=25 -m "not fabric" tests/integration
 
 # The node image the fabric and the molecule scenarios start containers from (built once).
 node-image: podman-conf
 	$(BIN)/g5k-emulator image build
 
-# Every molecule scenario of every role (each scenario cleans up its own containers and bridges).
+# Every molecule scenario of every role, ROLE_JOBS roles at a time (each scenario cleans up its
+# own containers and bridges); each role's output is printed whole once it is done.
 test-roles: collection node-image
-	@failed=(); for role in roles/*/; do \
-	  [ -d "$$role/molecule" ] || continue; \
-	  echo "--- molecule: $$role"; \
-	  (cd "$$role" && $(BIN)/molecule test --all) || failed+=("$$role"); \
+	@mkdir -p $(BUILD)/logs/roles; rm -f $(BUILD)/logs/roles/*; \
+	roles=$$(for role in roles/*/; do [ -d "$$role/molecule" ] && basename "$$role"; done); \
+	echo "$$roles" | xargs -P $(ROLE_JOBS) -I{} bash -c \
+	  'cd roles/{} && if $(BIN)/molecule test --all > $(BUILD)/logs/roles/{}.log 2>&1; \
+	   then echo passed > $(BUILD)/logs/roles/{}.status; else echo failed > $(BUILD)/logs/roles/{}.status; fi' \
+	  || true; \
+	failed=(); for role in $$roles; do \
+	  echo "--- molecule: roles/$$role/ $$(cat $(BUILD)/logs/roles/$$role.status 2>/dev/null || echo 'did not run')"; \
+	  cat $(BUILD)/logs/roles/$$role.log; \
+	  [ "$$(cat $(BUILD)/logs/roles/$$role.status 2>/dev/null)" = passed ] || failed+=("$$role"); \
 	done; \
 	[ $${#failed[@]} -eq 0 ] || { echo "molecule failed for: $${failed[*]}"; exit 1; }
 

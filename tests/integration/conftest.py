@@ -35,3 +35,12 @@ def fabric_site(tmp_path_factory):
     config["deployment_delay"] = 0.5
     with fresh_host(log=lambda *_: None), site_up(config, tmp_path_factory.mktemp("fabric-site")) as site:
         yield site
+
+
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs the tests marked `fabric` apart from the others, which run beside another
+    suite holding the machine's one site: a test using the site unmarked would take a second one."""
+    unmarked = [item.nodeid for item in items
+                if "fabric_site" in getattr(item, "fixturenames", ()) and item.get_closest_marker("fabric") is None]
+    if unmarked:
+        raise pytest.UsageError("mark these tests `fabric` (they use the emulated site): %s" % ", ".join(unmarked))

@@ -273,6 +273,8 @@ def test_guests_placed_by_capacity_in_a_routed_vlan_boot_and_answer(site):
             line = console_marker(site, row["hypervisor"], row["name"], "G5K-FLEET-DHCP")
             fields = dict(item.split("=", 1) for item in line.split()[1:]) if line else {}
             assert fields.get("ip") == row["ip"] and fields.get("server") == node_address(row["hypervisor"]), (row, line)
+            # the lease carries the VLAN's netmask (udhcpc prints it as a prefix length)
+            assert fields.get("mask") == str(network.prefixlen), (row, line)
         assert list(json.loads((results / "phases.json").read_text()))[:3] == ["reserved", "deployed", "placed"]
     finally:
         release_jobs(site["url"], USER, name=AUTO_JOB)

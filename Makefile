@@ -81,7 +81,7 @@ test: deps
 	echo "=== suites failed: $${failed[*]:-none}"; \
 	for suite in $${failed[@]}; do \
 	  echo "--- what $$suite reported failing (its whole log is above)"; \
-	  { grep -E '^(FAILED|ERROR) |^=+ .*(failed|error).* in |molecule failed|\*\*\* \[' $(BUILD)/logs/$$suite.log || true; } | tail -40; \
+	  { grep -E '^(FAILED|ERROR) |^=+ .*(failed|error).* in |molecule failed|scenarios left |\*\*\* \[' $(BUILD)/logs/$$suite.log || true; } | tail -40; \
 	done; \
 	echo "suites: $${#passed[@]} passed, $${#failed[@]} failed"; \
 	[ $${#failed[@]} -eq 0 ]
@@ -108,21 +108,10 @@ test-integration-api: collection podman-conf
 node-image: podman-conf
 	$(BIN)/g5k-emulator image build
 
-# Every molecule scenario of every role, ROLE_JOBS roles at a time (each scenario cleans up its
-# own containers and bridges); each role's output is printed whole once it is done.
+# Every molecule scenario of every role, ROLE_JOBS roles at a time, on fresh-machine host settings;
+# fails if a scenario leaves containers, networks, links or NAT rules behind (scripts/test-roles).
 test-roles: collection node-image
-	@mkdir -p $(BUILD)/logs/roles; rm -f $(BUILD)/logs/roles/*; \
-	roles=$$(for role in roles/*/; do [ -d "$$role/molecule" ] && basename "$$role"; done); \
-	echo "$$roles" | xargs -P $(ROLE_JOBS) -I{} bash -c \
-	  'cd roles/{} && if $(BIN)/molecule test --all > $(BUILD)/logs/roles/{}.log 2>&1; \
-	   then echo passed > $(BUILD)/logs/roles/{}.status; else echo failed > $(BUILD)/logs/roles/{}.status; fi' \
-	  || true; \
-	failed=(); for role in $$roles; do \
-	  echo "--- molecule: roles/$$role/ $$(cat $(BUILD)/logs/roles/$$role.status 2>/dev/null || echo 'did not run')"; \
-	  cat $(BUILD)/logs/roles/$$role.log; \
-	  [ "$$(cat $(BUILD)/logs/roles/$$role.status 2>/dev/null)" = passed ] || failed+=("$$role"); \
-	done; \
-	[ $${#failed[@]} -eq 0 ] || { echo "molecule failed for: $${failed[*]}"; exit 1; }
+	$(BIN)/python scripts/test-roles $(BUILD)/logs/roles $(ROLE_JOBS)
 
 # ansible-test wants a real ansible_collections/g5k/testbed tree: copy the shipped content there.
 test-sanity: ansible-test-bootstrap

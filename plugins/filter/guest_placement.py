@@ -15,6 +15,9 @@ description:
     Grid'5000" (C(#list of nodes), C(#list of VMs), C(#initial configuration),
     C(#end of configuration)) or the YAML equivalent that the C(g5k.testbed.g5k) inventory
     plugin's C(guest_placement) option reads (C(hypervisors), C(guests), C(placement)).
+  - In the YAML form, a guest given as a mapping may have a size of its own, C(vcpus) and
+    C(memory) (MiB), besides C(ip), C(mac) and C(resources); C(playbooks/vm_fleet.yml) boots it
+    with that size (its default size otherwise). The tutorial's format names no size.
   - The same parser as the inventory plugin, so a file works in both places.
   - An unusable description fails with the parser's message (what to fix and where).
 options:
@@ -60,6 +63,12 @@ _value:
         mac:
           description: MAC given explicitly, else null.
           type: str
+        vcpus:
+          description: Virtual CPUs given explicitly (YAML form), else null.
+          type: int
+        memory:
+          description: Memory in MiB given explicitly (YAML form), else null.
+          type: int
     capacities:
       description: The numbers of each hypervisor's line, by hypervisor as written.
       type: dict

@@ -99,6 +99,12 @@ _value:
         mac:
           description: Always null.
           type: str
+        vcpus:
+          description: Virtual CPUs of the guest (O(vcpus)).
+          type: int
+        memory:
+          description: Memory of the guest, MiB (O(memory)).
+          type: int
     capacities:
       description: C([vcpus, memory]) of each hypervisor as given.
       type: dict

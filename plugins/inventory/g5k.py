@@ -108,8 +108,8 @@ options:
         (C(#list of nodes), C(#list of VMs), C(#initial configuration), C(#end of configuration)) or
         YAML.
       - The YAML form has C(placement) (hypervisor name -> list of guest names, required),
-        C(guests) (list of names or of mappings with C(name), C(resources), C(ip), C(mac); their
-        order is the address order) and C(hypervisors) (name -> list of capacity numbers).
+        C(guests) (list of names or of mappings with C(name), C(resources), C(ip), C(mac), C(vcpus),
+        C(memory) in MiB; their order is the address order) and C(hypervisors) (name -> list of capacity numbers).
       - Hypervisors are named by FQDN, short name or C(<node>.<site>) and must be nodes of the selected jobs.
       - Guests without C(ip) get, in declaration order, the usable addresses of the subnets reserved by
         the jobs of their hypervisor's site, with MAC C(00:16:3E) + the last three bytes of the IP.
@@ -132,7 +132,8 @@ notes:
     C(<prefix>virtualization) (C(ivt), C(amd-v)... or null), C(<prefix>jump_host) in a local VLAN;
     hypervisors also C(<prefix>guests) and C(<prefix>placement_capacity).
   - Guests get C(<prefix>site), C(<prefix>hypervisor), C(<prefix>ip), C(<prefix>mac), C(<prefix>netmask)
-    and C(<prefix>gateway) (those of the site's subnet range, as g5k-subnets gives them), C(<prefix>resources).
+    and C(<prefix>gateway) (those of the site's subnet range, as g5k-subnets gives them), C(<prefix>resources),
+    C(<prefix>vcpus) and C(<prefix>memory) (the size a YAML placement gives the guest, else null).
   - All values from the API are marked unsafe, so they are never templated.
   - With O(cache), the API answers (trimmed to the fields used) are cached under one key per file and
     reused until O(cache_timeout); C(ansible-inventory --flush-cache) and a C(refresh_inventory) meta task read

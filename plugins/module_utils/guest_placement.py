@@ -24,18 +24,20 @@ Two equivalent inputs are accepted:
     guests:                                                  # optional; a name or a mapping
       - vm00
       - {name: vm01, resources: [1, 1, 1, 2147483647], ip: 10.156.4.20, mac: "00:16:3E:9C:04:14"}
+      - {name: vm02, vcpus: 2, memory: 2048}                 # a size of its own (MiB)
     placement: {suno-3.sophia.grid5000.fr: [vm00, vm01]}     # required
 
 Public API (stable):
 
 - ``PlacementError``: the description is unusable; the message says where and what to fix.
-- ``Guest``: ``name``, ``hypervisor`` (as written), ``resources`` (list of numbers), ``ip``, ``mac``
-  (given explicitly, else None).
+- ``Guest``: ``name``, ``hypervisor`` (as written), ``resources`` (list of numbers), ``ip``, ``mac``,
+  ``vcpus``, ``memory`` (MiB) (given explicitly, else None: the play's defaults apply).
 - ``Placement``: ``guests`` (declaration order, which is also address order), ``capacities``
   ({hypervisor as written: [numbers]}).
 - ``parse_placement_text(text)``, ``placement_from_mapping(data)`` -> ``Placement``.
 - ``load_placement(text)``: YAML mapping or tutorial text, whichever the text is.
-- ``placement_data(placement)`` -> ``{"guests": [{name, hypervisor, resources, ip, mac}], "capacities": {...}}``
+- ``placement_data(placement)`` -> ``{"guests": [{name, hypervisor, resources, ip, mac, vcpus, memory}],
+  "capacities": {...}}``
   (what the collection's placement filters return).
 - ``place_by_capacity(count, vcpus, memory, capacities, name_format="vm-%04d", memory_reserve=0,
   vcpu_overcommit=1)`` -> ``Placement``: automatic placement of ``count`` guests needing ``vcpus``
@@ -44,7 +46,8 @@ Public API (stable):
   ``min(vcpus * vcpu_overcommit // vcpus, (memory - memory_reserve) // memory)`` guests; guests are
   dealt one per hypervisor with room, round after round (every host gets an even share until it
   is full), then named in hypervisor order, so a host's guests have consecutive names and
-  addresses. ``PlacementError`` when they do not fit or an input is unusable.
+  addresses; each carries ``vcpus`` and ``memory``. ``PlacementError`` when they do not fit or an
+  input is unusable.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -73,14 +76,16 @@ class PlacementError(ValueError):
 
 
 class Guest:
-    __slots__ = ("name", "hypervisor", "resources", "ip", "mac")
+    __slots__ = ("name", "hypervisor", "resources", "ip", "mac", "vcpus", "memory")
 
-    def __init__(self, name, hypervisor, resources=None, ip=None, mac=None):
+    def __init__(self, name, hypervisor, resources=None, ip=None, mac=None, vcpus=None, memory=None):
         self.name = name
         self.hypervisor = hypervisor
         self.resources = resources or []
         self.ip = ip
         self.mac = mac
+        self.vcpus = vcpus
+        self.memory = memory
 
     def __repr__(self):
         return "Guest(%r on %r)" % (self.name, self.hypervisor)
@@ -155,8 +160,8 @@ def parse_placement_text(text):
                                  % token)
         else:
             _place(mapping, token, current)
-    return _resolve([(name, declared[name], None, None) for name, dummy in vms], mapping, capacities,
-                    set(declared))
+    return _resolve([(name, declared[name], None, None, None, None) for name, dummy in vms], mapping,
+                    capacities, set(declared))
 
 
 def _place(mapping, guest, host):
@@ -173,7 +178,7 @@ def _resolve(declared, mapping, capacities, declared_names):
     if unplaced:
         raise PlacementError("declared but placed on no node: %s" % ", ".join(unplaced[:10]) +
                              (" and %d more" % (len(unplaced) - 10) if len(unplaced) > 10 else ""))
-    guests = [Guest(name, mapping[name], resources, ip, mac) for name, resources, ip, mac in declared]
+    guests = [Guest(entry[0], mapping[entry[0]], *entry[1:]) for entry in declared]
     return Placement(guests, capacities)
 
 
@@ -190,7 +195,7 @@ def placement_from_mapping(data):
             order.append(str(guest))
     capacities = dict((str(k), list(v or [])) for k, v in (data.get("hypervisors") or {}).items())
     if "guests" not in data:
-        declared = [(name, [], None, None) for name in order]
+        declared = [(name, [], None, None, None, None) for name in order]
     else:
         declared = [_guest_entry(entry) for entry in data.get("guests") or []]
     names = [entry[0] for entry in declared]
@@ -207,8 +212,10 @@ def _guest_entry(entry):
         resources = entry.get("resources") or []
         if not isinstance(resources, list):
             raise PlacementError("resources of guest %s must be a list of numbers" % entry["name"])
-        return (str(entry["name"]), resources, entry.get("ip"), entry.get("mac"))
-    return (str(entry), [], None, None)
+        sizes = [_positive_int(entry[key], "%s of guest %s" % (key, entry["name"])) if entry.get(key) is not None
+                 else None for key in ("vcpus", "memory")]
+        return (str(entry["name"]), resources, entry.get("ip"), entry.get("mac"), *sizes)
+    return (str(entry), [], None, None, None, None)
 
 
 def load_placement(text):
@@ -288,7 +295,8 @@ def place_by_capacity(count, vcpus, memory, capacities, name_format="vm-%04d", m
     guests = []
     for (host, capacity), number in zip(hosts, placed):
         first = len(guests)
-        guests += [Guest(name_format % index, host, [vcpus, memory]) for index in range(first, first + number)]
+        guests += [Guest(name_format % index, host, [vcpus, memory], vcpus=vcpus, memory=memory)
+                   for index in range(first, first + number)]
     names = set(guest.name for guest in guests)
     if len(names) != len(guests):
         raise PlacementError("the guest name format %r gives two guests the same name" % (name_format,))
@@ -298,6 +306,7 @@ def place_by_capacity(count, vcpus, memory, capacities, name_format="vm-%04d", m
 def placement_data(placement):
     return {
         "guests": [{"name": guest.name, "hypervisor": guest.hypervisor, "resources": list(guest.resources),
-                    "ip": guest.ip, "mac": guest.mac} for guest in placement.guests],
+                    "ip": guest.ip, "mac": guest.mac, "vcpus": guest.vcpus, "memory": guest.memory}
+                   for guest in placement.guests],
         "capacities": dict(placement.capacities),
     }

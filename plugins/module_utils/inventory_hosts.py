@@ -234,6 +234,8 @@ def _guest_records(data, shape, placement, node_records, taken):
             p + "netmask": networks[site].get("netmask"),
             p + "gateway": networks[site].get("gateway"),
             p + "resources": guest.resources,
+            p + "vcpus": guest.vcpus,
+            p + "memory": guest.memory,
         }
         if "ansible_ssh_common_args" in hypervisor.variables:
             variables["ansible_ssh_common_args"] = hypervisor.variables["ansible_ssh_common_args"]

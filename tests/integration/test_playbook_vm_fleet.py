@@ -156,6 +156,12 @@ def test_bad_input_stops_before_anything_is_reserved(site, tmp_path):
     failed = task_results(placed_twice, "Read the placement (the filter fails with what to fix)")[0]["localhost"]
     assert "vm-a is placed twice" in failed["msg"]
 
+    no_memory = tmp_path / "no-memory.yml"
+    no_memory.write_text("guests: [{name: vm-a, memory: 0}]\nplacement: {parasilo-1: [vm-a]}\n")
+    failed = task_results(play(site, placement=no_memory),
+                          "Read the placement (the filter fails with what to fix)")[0]["localhost"]
+    assert "memory of guest vm-a must be a whole number of at least 1, got 0" in failed["msg"]
+
     local_vlan = play(site, "-e", "vm_fleet_vlan=kavlan-local")
     assert local_vlan["stats"]["localhost"]["failures"] == 1
     failed = task_results(local_vlan, "Check the inputs before anything changes")[0]["localhost"]
@@ -262,10 +268,14 @@ def test_guests_placed_by_capacity_in_a_routed_vlan_boot_and_answer(site):
         hosts = sorted(placement["placement"])
         assert len(hosts) == 2 and sorted(len(guests) for guests in placement["placement"].values()) == [2, 2]
         assert all(re.fullmatch(r"parasilo-\d+-kavlan-%s\.rennes\.grid5000\.fr" % vlan, h) for h in hosts), hosts
+        # every guest of the placement made has the play's size, and boots with it
+        assert all((g["vcpus"], g["memory"]) == (1, 96) for g in placement["guests"]), placement["guests"]
         rows = guests_table(auto)
         assert len(rows) == 4 and all(row["answered_after_s"] for row in rows), rows
         assert all(row["leased_by_own_hypervisor"] == "True" for row in rows), rows
         assert {row["hypervisor"] for row in rows} == set(hosts)
+        info = on_node(site, rows[0]["hypervisor"], "virsh dominfo %s" % rows[0]["name"]).stdout
+        assert re.search(r"^Max memory:\s+98304 KiB$", info, re.M) and re.search(r"^CPU\(s\):\s+1$", info, re.M), info
         for row in rows:
             # the VLAN's block for guests (EnOSlib's convention): from its 13th /23, clear of the nodes
             assert ipaddress.ip_address(row["ip"]) in network, (row, network)

@@ -34,9 +34,12 @@ def test_both_filters_are_registered():
 def test_tutorial_text_gives_guests_in_declaration_order_and_capacities():
     assert text_filter.guest_placement(TUTORIAL) == {
         "guests": [
-            {"name": "vm00", "hypervisor": "parasilo-1", "resources": [1, 1, 1, 2147483647], "ip": None, "mac": None},
-            {"name": "vm01", "hypervisor": "parasilo-2", "resources": [1, 1, 1, 2147483647], "ip": None, "mac": None},
-            {"name": "vm02", "hypervisor": "parasilo-1", "resources": [1, 1, 1, 2147483647], "ip": None, "mac": None},
+            {"name": "vm00", "hypervisor": "parasilo-1", "resources": [1, 1, 1, 2147483647], "ip": None, "mac": None,
+             "vcpus": None, "memory": None},
+            {"name": "vm01", "hypervisor": "parasilo-2", "resources": [1, 1, 1, 2147483647], "ip": None, "mac": None,
+             "vcpus": None, "memory": None},
+            {"name": "vm02", "hypervisor": "parasilo-1", "resources": [1, 1, 1, 2147483647], "ip": None, "mac": None,
+             "vcpus": None, "memory": None},
         ],
         "capacities": {"parasilo-1": [4, 20, 8], "parasilo-2": [4, 20, 8]},
     }
@@ -67,6 +70,7 @@ def test_capacity_filter_fills_each_hypervisor_up_to_its_share():
         ("vm-0000", "parasilo-1"), ("vm-0001", "parasilo-1"), ("vm-0002", "parasilo-1"),
         ("vm-0003", "parasilo-2"), ("vm-0004", "parasilo-2")]
     assert all(g["resources"] == [1, 1024] and g["ip"] is None and g["mac"] is None for g in layout["guests"])
+    assert all(g["vcpus"] == 1 and g["memory"] == 1024 for g in layout["guests"])
     assert layout["capacities"] == {"parasilo-1": [4, 8192], "parasilo-2": [2, 8192]}
 
 

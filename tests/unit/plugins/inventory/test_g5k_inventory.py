@@ -277,10 +277,12 @@ def test_guests_from_the_tutorial_format(fake_api, rennes, run_inventory, tmp_pa
 
 
 def test_guests_from_inline_yaml_with_fixed_address(fake_api, rennes, run_inventory):
-    placement = {"guests": ["web", {"name": "db", "ip": "10.156.7.200"}],
+    placement = {"guests": ["web", {"name": "db", "ip": "10.156.7.200", "vcpus": 4, "memory": 8192}],
                  "placement": {"parasilo-3": ["db", "web"]}}
     inv = run_inventory({"sites": ["rennes"], "hostnames": "short", "guest_placement": placement})
     assert inv.vars("web")["g5k_ip"] == "10.156.4.1"
+    assert (inv.vars("db")["g5k_vcpus"], inv.vars("db")["g5k_memory"]) == (4, 8192)
+    assert (inv.vars("web")["g5k_vcpus"], inv.vars("web")["g5k_memory"]) == (None, None)
     assert (inv.vars("db")["g5k_ip"], inv.vars("db")["g5k_mac"]) == ("10.156.7.200", "00:16:3E:9C:07:C8")
     assert inv.vars("db")["g5k_hypervisor"] == "parasilo-3"
     guests = inv.vars("parasilo-3")["g5k_guests"]

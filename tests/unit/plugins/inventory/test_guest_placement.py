@@ -46,8 +46,26 @@ def test_yaml_equivalent():
     assert placement.capacities == {"suno-3": [4, 20, 8]}
 
 
+def test_a_yaml_guest_may_have_a_size_of_its_own():
+    text = ("guests: [vm00, {name: vm01, vcpus: 2, memory: 2048}, {name: vm02, memory: 512}]\n"
+            "placement: {suno-3: [vm00, vm01, vm02]}\n")
+    placement = load_placement(text)
+    assert [(g.name, g.vcpus, g.memory) for g in placement.guests] == [
+        ("vm00", None, None), ("vm01", 2, 2048), ("vm02", None, 512)]
+
+
+def test_the_tutorial_format_gives_no_size():
+    """Its VM numbers have no documented meaning: the play's default size applies."""
+    placement = load_placement("#list of nodes n-1 4 20 8 #list of VMs vm0 1 1 1 2147483647 "
+                               "#initial configuration n-1 vm0 #end of configuration")
+    assert (placement.guests[0].vcpus, placement.guests[0].memory) == (None, None)
+
+
 @pytest.mark.parametrize("text, message", [
     ("#list of nodes n-1 4 #initial configuration n-1 vm0", "no '#list of VMs' section"),
+    ("guests: [{name: a, vcpus: 0}]\nplacement: {n-1: [a]}", "vcpus of guest a must be a whole number"),
+    ("guests: [{name: a, memory: 1.5}]\nplacement: {n-1: [a]}", "memory of guest a must be a whole number"),
+    ("guests: [{name: a, memory: big}]\nplacement: {n-1: [a]}", "memory of guest a must be a whole number"),
     ("#list of nodes 4 n-1 #list of VMs vm0 #initial configuration n-1 vm0", "starts with the number 4"),
     ("#list of nodes n-1 #list of VMs vm0 vm1 #initial configuration n-1 vm0", "declared but placed on no node: vm1"),
     ("#list of nodes n-1 #list of VMs vm0 #initial configuration n-1 vm0 vm9", "placed but not declared: vm9"),

@@ -44,3 +44,9 @@ def pytest_collection_modifyitems(config, items):
                 if "fabric_site" in getattr(item, "fixturenames", ()) and item.get_closest_marker("fabric") is None]
     if unmarked:
         raise pytest.UsageError("mark these tests `fabric` (they use the emulated site): %s" % ", ".join(unmarked))
+    # The files that boot TCG guests keep both cores busy: they run last, when in `make test` the
+    # other lane's suites are done (whole files move, so their module fixtures still run once).
+    items.sort(key=lambda item: item.path.name in CPU_BOUND_FILES)
+
+
+CPU_BOUND_FILES = ("test_playbook_iperf3.py", "test_playbook_vm_fleet.py")

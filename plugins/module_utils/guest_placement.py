@@ -160,8 +160,13 @@ def parse_placement_text(text):
                                  % token)
         else:
             _place(mapping, token, current)
-    return _resolve([(name, declared[name], None, None, None, None) for name, dummy in vms], mapping,
-                    capacities, set(declared))
+    return _resolve([_declared(name, declared[name]) for name, dummy in vms], mapping, capacities,
+                    set(declared))
+
+
+def _declared(name, resources, ip=None, mac=None, vcpus=None, memory=None):
+    """A declared guest, in Guest's argument order after its hypervisor (which placement gives)."""
+    return (name, resources, ip, mac, vcpus, memory)
 
 
 def _place(mapping, guest, host):
@@ -195,7 +200,7 @@ def placement_from_mapping(data):
             order.append(str(guest))
     capacities = dict((str(k), list(v or [])) for k, v in (data.get("hypervisors") or {}).items())
     if "guests" not in data:
-        declared = [(name, [], None, None, None, None) for name in order]
+        declared = [_declared(name, []) for name in order]
     else:
         declared = [_guest_entry(entry) for entry in data.get("guests") or []]
     names = [entry[0] for entry in declared]
@@ -214,8 +219,8 @@ def _guest_entry(entry):
             raise PlacementError("resources of guest %s must be a list of numbers" % entry["name"])
         sizes = [_positive_int(entry[key], "%s of guest %s" % (key, entry["name"])) if entry.get(key) is not None
                  else None for key in ("vcpus", "memory")]
-        return (str(entry["name"]), resources, entry.get("ip"), entry.get("mac"), *sizes)
-    return (str(entry), [], None, None, None, None)
+        return _declared(str(entry["name"]), resources, entry.get("ip"), entry.get("mac"), *sizes)
+    return _declared(str(entry), [])
 
 
 def load_placement(text):

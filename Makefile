@@ -19,16 +19,19 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # podman here needs runc and rlimits root may set (see scripts/podman-conf).
 export CONTAINERS_CONF := $(BUILD)/containers.conf
 
-# Test suites run by `make test`. The fabric suites take the machine's one emulated site (and the
-# host settings it resets) in turn; the others need no site and run beside them, one at a time.
-FABRIC_SUITES := test-emulator test-integration-fabric test-roles
-OTHER_SUITES := test-units test-sanity test-lint test-integration-api
+# Test suites run by `make test`, in two lanes that run side by side (scripts/run-suites):
+# - the fabric lane holds the machine's one emulated site (and the host settings it resets): the
+#   emulator's fabric tests, then the playbook tests on the shared site, with molecule beside them
+#   once that site is up (the scenarios' podman networks keep to their own names and subnets);
+# - the other lane needs no site and runs its suites one after another.
+FABRIC_SUITES := test-emulator-fabric test-integration-fabric test-roles
+OTHER_SUITES := test-units test-guest-boot test-sanity test-lint test-emulator-api test-integration-api
 # Molecule scenarios of different roles run at once (their containers and bridges are named apart).
 ROLE_JOBS ?= 2
 SUITES := $(FABRIC_SUITES) $(OTHER_SUITES)
 
 .PHONY: help deps system-deps venv collection podman-conf node-image ansible-test-bootstrap demo test \
-	$(SUITES) test-integration bench clean
+	$(SUITES) test-integration test-emulator bench clean
 
 help:
 	@echo "make demo    bring up the emulated Grid'5000 site and run a tutorial playbook against it"
@@ -66,40 +69,32 @@ demo: deps
 	@scripts/demo
 
 test: deps
-	@mkdir -p $(BUILD)/logs; rm -f $(BUILD)/logs/*.status; \
-	run() { start=$$SECONDS; \
-	        if $(MAKE) --no-print-directory $$1 > $(BUILD)/logs/$$1.log 2>&1 < /dev/null; \
-	        then echo passed > $(BUILD)/logs/$$1.status; else echo failed > $(BUILD)/logs/$$1.status; fi; \
-	        echo "--- $$1 $$(cat $(BUILD)/logs/$$1.status) in $$((SECONDS - start)) s (log: $(BUILD)/logs/$$1.log)"; }; \
-	(for suite in $(OTHER_SUITES); do run $$suite; done) & others=$$!; \
-	for suite in $(FABRIC_SUITES); do run $$suite; done; wait $$others; \
-	failed=(); passed=(); \
-	for suite in $(SUITES); do \
-	  echo "=== $$suite: $$(cat $(BUILD)/logs/$$suite.status)"; cat $(BUILD)/logs/$$suite.log; \
-	  if [ "$$(cat $(BUILD)/logs/$$suite.status)" = passed ]; then passed+=($$suite); else failed+=($$suite); fi; \
-	done; \
-	echo "=== suites failed: $${failed[*]:-none}"; \
-	for suite in $${failed[@]}; do \
-	  echo "--- what $$suite reported failing (its whole log is above)"; \
-	  { grep -E '^(FAILED|ERROR) |^=+ .*(failed|error).* in |molecule failed|scenarios left |\*\*\* \[' $(BUILD)/logs/$$suite.log || true; } | tail -40; \
-	done; \
-	echo "suites: $${#passed[@]} passed, $${#failed[@]} failed"; \
-	[ $${#failed[@]} -eq 0 ]
+	@$(BIN)/python scripts/run-suites $(BUILD)/logs
 
 # pytest exits 5 when it collected nothing: make treats that as the failure it is.
 test-units: collection
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest -m "not slow" tests/unit
 
-test-emulator: podman-conf
-	$(BIN)/pytest emulator/tests
+# A Debian + cloud-init guest booted under QEMU (TCG here) by kvm_guest through the host's libvirtd.
+test-guest-boot: collection
+	$(BIN)/pytest --durations=5 -m slow tests/unit
+
+test-emulator: test-emulator-api test-emulator-fabric
+
+test-emulator-api: podman-conf
+	$(BIN)/pytest --ignore=emulator/tests/fabric emulator/tests
+
+test-emulator-fabric: podman-conf
+	$(BIN)/pytest --durations=10 emulator/tests/fabric
 
 # Modules, playbooks and the inventory plugin against a running emulator, in two suites: the
-# tests marked `fabric` share the emulated site (real nodes, bridges, DHCP); the others start
-# emulators of their own (API only). The slowest tests are listed at the end of each log.
+# tests marked `fabric` share the emulated site (real nodes, bridges, DHCP), two groups of files at
+# once (scripts/test-integration-fabric); the others start emulators of their own (API only). The
+# slowest tests are listed at the end of each log.
 test-integration: test-integration-api test-integration-fabric
 
 test-integration-fabric: collection podman-conf
-	$(BIN)/pytest --durations=25 -m fabric tests/integration
+	$(BIN)/python scripts/test-integration-fabric --durations=25
 
 test-integration-api: collection podman-conf
 	$(BIN)/pytest --durations=25 -m "not fabric" tests/integration
@@ -136,3 +131,7 @@ bench: venv collection
 
 clean:
 	rm -rf $(BUILD)
+
+# `make print-FABRIC_SUITES`: a variable's value, for scripts/run-suites.
+print-%:
+	@echo $($*)

@@ -3,10 +3,32 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import time
 import urllib.request
 
+import yaml
+from g5k_emulator.config import DEFAULT_CONFIG
+
 USERS = {"jdoe": "jdoe-secret", "asmith": "asmith-secret"}
+# `make test` runs two groups of test files at once on one site (scripts/test-integration-fabric):
+# rennes has room for both (the guests' files take 4 nodes at most, the others 3).
+RENNES_NODES = 8
+SITE_BOOT_TIMEOUT = 180  # seconds for every node to boot; a wait sized for a loaded machine
+# The files that boot TCG guests (CPU-bound); the other files mostly wait (deployments, leases, SSH).
+GUEST_FILES = ("test_playbook_iperf3.py", "test_playbook_vm_fleet.py")
+
+
+def site_config() -> dict:
+    """The platform the playbook tests share: the embedded default, with more rennes nodes, quick
+    deployments and a free API port."""
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config["sites"]["rennes"]["clusters"]["parasilo"]["nodes"] = RENNES_NODES
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        config["api"]["port"] = probe.getsockname()[1]
+    config["deployment_delay"] = 0.5
+    return config
 
 
 def api_call(url: str, method: str, path: str, user: str = "jdoe", body=None):

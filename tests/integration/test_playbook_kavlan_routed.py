@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from fabric_harness import release_jobs
+from fabric_harness import api_call, release_jobs
 
 pytestmark = pytest.mark.fabric
 
@@ -81,11 +81,18 @@ def test_check_then_run_then_nothing_to_change(site):
     assert all(stats["failures"] == 0 and stats["unreachable"] == 0 for stats in first["stats"].values()), \
         first["stats"]
     assert changed(first) == 3                           # job, DHCP, deployment
+    # the job's nodes and VLAN (other tests may hold nodes and VLANs of the shared site)
+    [listed] = jobs(site)
+    job = api_call(site["url"], "GET", "/sites/rennes/jobs/%s" % listed["uid"])
+    vlan = int(job["resources_by_type"]["vlans"][0])
+    assert 4 <= vlan <= 9                                # a routed VLAN
+    uids = sorted(node.split(".")[0] for node in job["assigned_nodes"])
     nodes = sorted(host for host in first["stats"] if host != "localhost")
-    assert nodes == ["parasilo-%d-kavlan-4.rennes.grid5000.fr" % n for n in (1, 2, 3)]
+    assert len(uids) == 3 and nodes == ["%s-kavlan-%d.rennes.grid5000.fr" % (uid, vlan) for uid in uids]
     shown = task_results(first, "Show what the node holds")[0]
     for host, result in shown.items():
-        ip = host.split("-kavlan-")[0].replace("parasilo-", "10.24.1.")
+        reference = api_call(site["url"], "GET", "/sites/rennes/clusters/parasilo/nodes/" + host.split("-kavlan-")[0])
+        ip = reference["kavlan"]["eth0"]["kavlan-%d" % vlan]
         assert "['%s/18']" % ip in result["msg"], result["msg"]   # only its VLAN address
 
     again = play(site)

@@ -2,10 +2,12 @@
 
 This machine has no systemd: virtlogd and libvirtd are started here in the foreground and stopped
 by their PIDs afterwards. If a libvirtd already answers on the system socket it is used and left
-alone. The bridge has no uplink: guest traffic stays on it.
+alone. The bridge has no uplink: guest traffic stays on it. A run that crashed leaves its domains,
+pool directories and bridge: `remove_leftovers` takes them away by name before the next run.
 """
 
 import contextlib
+import glob
 import hashlib
 import os
 import shutil
@@ -41,27 +43,92 @@ def _libvirtd_answers():
     return subprocess.run(["virsh", "-c", "qemu:///system", "version"], capture_output=True, check=False).returncode == 0
 
 
+def _tail(path, lines=40):
+    try:
+        with open(path, errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:]) or "(empty)\n"
+    except OSError as exc:
+        return "(cannot read: %s)\n" % exc.strerror
+
+
+class Libvirtd:
+    """The libvirtd a test talks to: started here (stopped by PID at the end) or found answering."""
+
+    def __init__(self, log_dir, process=None):
+        self.log_dir = log_dir
+        self.process = process
+
+    def describe(self, guest=None):
+        """What to read when libvirtd stops answering: whether it still runs (its exit status if
+        not: a signal says crash or kill), its log and the guest's qemu log."""
+        if self.process is None:
+            state = "a libvirtd this test did not start (its log is its own)"
+        elif self.process.poll() is None:
+            state = "libvirtd (PID %d) still runs; answers now: %s" % (self.process.pid, _libvirtd_answers())
+        else:
+            state = "libvirtd (PID %d) exited with status %s (negative: killed by that signal)" % (
+                self.process.pid, self.process.returncode)
+        text = [state + "\n", "--- %s/libvirtd.log (last lines)\n" % self.log_dir,
+                _tail(os.path.join(self.log_dir, "libvirtd.log"))]
+        if guest:
+            log = os.path.join(QEMU_LOG_DIR, guest + ".log")
+            text += ["--- %s (last lines)\n" % log, _tail(log)]
+        return "".join(text)
+
+
+QEMU_LOG_DIR = "/var/log/libvirt/qemu"
+# libvirtd in the foreground logs to stderr (kept in libvirtd.log): warnings and errors.
+LIBVIRTD_ENV = dict(os.environ, LIBVIRT_LOG_OUTPUTS="3:stderr")
+
+
 @contextlib.contextmanager
 def running_libvirtd(log_dir):
-    """qemu:///system answering; the daemons this started are stopped by PID at the end."""
+    """qemu:///system answering; yields a Libvirtd. Daemons this started are stopped by PID at the end."""
     if _libvirtd_answers():
-        yield
+        yield Libvirtd(log_dir)
         return
     started = []
     try:
         for command in (["virtlogd"], LIBVIRTD_WITHOUT_KVM):
             log = open(os.path.join(log_dir, command[-1].split()[-1] + ".log"), "w")
-            started.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+            started.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=LIBVIRTD_ENV))
             log.close()
-        deadline = time.time() + 30
+        daemon = Libvirtd(log_dir, started[-1])
+        deadline = time.time() + 60
         while not _libvirtd_answers():
             if time.time() > deadline or started[-1].poll() is not None:
-                raise RuntimeError("libvirtd did not answer in 30 s; see %s/libvirtd.log" % log_dir)
+                raise RuntimeError("libvirtd did not answer in 60 s:\n" + daemon.describe())
             time.sleep(0.3)
-        yield
+        yield daemon
     finally:
         for process in reversed(started):
             _stop(process)
+
+
+def remove_leftovers(domain_prefix, pool_tag, bridge_name=None):
+    """What an earlier run that crashed may have left with these names: its domains (running or
+    defined, with their XML in libvirt's config: libvirt reloads it and refuses a new domain with
+    the same MAC), its pool directories and its bridge. Returns what was removed."""
+    import libvirt
+
+    removed = []
+    conn = libvirt.open("qemu:///system")
+    try:
+        for domain in conn.listAllDomains(0):
+            if domain.name().startswith(domain_prefix):
+                if domain.isActive():
+                    domain.destroy()
+                domain.undefine()
+                removed.append("domain " + domain.name())
+    finally:
+        conn.close()
+    for path in glob.glob(os.path.join(POOL_ROOT, "g5k-testbed-%s-*" % pool_tag)):
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    if bridge_name and os.path.exists(os.path.join("/sys/class/net", bridge_name)):
+        subprocess.run(["ip", "link", "delete", bridge_name], check=True)
+        removed.append("bridge " + bridge_name)
+    return removed
 
 
 @contextlib.contextmanager

@@ -325,8 +325,8 @@ api_requests:
 
 from functools import partial
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.g5k.testbed.plugins.module_utils.g5k_module import G5kModule
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import (
     G5kApiError,
     G5kInputError,
@@ -335,8 +335,10 @@ from ansible_collections.g5k.testbed.plugins.module_utils.api_client import (
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import (
     FINAL_STATES,
+    active_jobs,
     api_user,
     check_job_name,
+    delete_job,
     find_job_by_name,
     job_summary,
 )
@@ -349,7 +351,11 @@ from ansible_collections.g5k.testbed.plugins.module_utils.oar_resources import (
 )
 from ansible_collections.g5k.testbed.plugins.module_utils.polling import poll_until
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
-from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import lost_note, write_or_read_back
+from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import (
+    UnconfirmedWrite,
+    lost_note,
+    write_or_read_back,
+)
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import cluster_of, node_fqdn, split_node_name
 
 DEFAULT_COMMAND = "sleep 31536000"
@@ -537,7 +543,7 @@ def present(module, client, catalog, user, specs, done):
                             "submit job %s at %s" % (params["name"], site)),
                     partial(find_job_by_name, client, site, user, params["name"]))
             except G5kApiError as exc:
-                hints = [h for h in (exc.hint, rollback(client, created, done)) if h]
+                hints = [h for h in (exc.hint, rollback(client, created, done, isinstance(exc, UnconfirmedWrite))) if h]
                 raise G5kApiError(exc.operation, exc.method, exc.path, exc.status, exc.body, "; ".join(hints))
             created.append(entry)
             entry["uid"] = (job or {}).get("uid")
@@ -549,17 +555,17 @@ def present(module, client, catalog, user, specs, done):
     return entries, bool(to_create), before, dict((site, found) for site, found in kept.items() if found)
 
 
-def rollback(client, created, done):
+def rollback(client, created, done, unsure=False):
     """Delete the jobs this task created, and wait until OAR has ended them: deletion is
     asynchronous, and a re-run must not find (and adopt) a job that is only being killed."""
     if not created:
-        return "no job was created by this task"
+        # after an unconfirmed submission the job may exist: its hint says so, do not deny it
+        return None if unsure else "no job was created by this task"
     outcome = []
     for entry in created:
-        path = path_of("sites", entry["site"], "jobs", entry["uid"])
         try:
-            client.delete(path, "roll back job", missing_ok=True)
-            done.record("deleted job %s at %s again (rollback)" % (entry["uid"], entry["site"]))
+            lost = delete_job(client, entry["site"], entry["uid"], "roll back job")
+            done.record("deleted job %s at %s again (rollback)%s" % (entry["uid"], entry["site"], lost_note(lost)))
             over = poll_until(lambda: refresh(client, [entry])[0]["state"],
                               lambda state: state in FINAL_STATES + ("absent",),
                               ROLLBACK_TIMEOUT, interval=1, sleep=client.sleep)[1]
@@ -571,18 +577,22 @@ def rollback(client, created, done):
 
 
 def absent(module, client, catalog, user, specs, done):
+    """Every active job with the name goes, duplicates included (the way to remove them)."""
     entries = []
     for spec in specs:
         catalog.oar_site(spec["site"], "OAR jobs")
-        job = find_job_by_name(client, spec["site"], user, module.params["name"])
-        entries.append(job_summary(spec["site"], job or {"name": module.params["name"], "state": "absent"}))
+        jobs = sorted(active_jobs(client, spec["site"], user, module.params["name"]), key=lambda j: j["uid"])
+        entries.extend(job_summary(spec["site"], job) for job in jobs)
+        if not jobs:
+            entries.append(job_summary(spec["site"], {"name": module.params["name"], "state": "absent"}))
     before = dict((e["site"], e["state"]) for e in entries)
     found = [e for e in entries if e["uid"] is not None]
     if found and not module.check_mode:
         for entry in found:
-            client.delete(path_of("sites", entry["site"], "jobs", entry["uid"]),
-                          "delete job %s at %s" % (entry["uid"], entry["site"]), missing_ok=True)
-            done.record("deleted job %s at %s" % (entry["uid"], entry["site"]))
+            lost = delete_job(client, entry["site"], entry["uid"], "delete job %s at %s" % (entry["uid"], entry["site"]))
+            done.record("deleted job %s at %s%s" % (entry["uid"], entry["site"], lost_note(lost)))
+            if lost:
+                module.warn(done.lines[-1])
         refresh(client, found)
     return entries, bool(found), before, {}
 
@@ -634,7 +644,7 @@ def main():
         wait_timeout=dict(type="int", default=900),
     )
     options.update(resource_options())
-    module = AnsibleModule(
+    module = G5kModule(
         argument_spec=module_argument_spec(**options),
         mutually_exclusive=[("site", "sites")],
         required_one_of=[("site", "sites")],

@@ -12,6 +12,7 @@ Public API (stable):
   input and invalid values end the task with ``fail_json(msg=..., changed=done.changed,
   done=done.lines)``; ``api_requests`` (how many HTTP requests the task sent) is added either way.
   A write that may have happened (``UnconfirmedWrite``) counts as a change: ``done`` says so.
+  A successful task that wrote something returns ``done`` too.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -58,4 +59,6 @@ def run_task(module, work):
         # Whatever was written before the error stays written: say so (changed) and what it was.
         module.fail_json(msg=str(exc), changed=done.changed, done=done.lines, api_requests=len(client.requests))
     result["api_requests"] = len(client.requests)
+    if done.lines:  # a waiting action plugin keeps every step's lines
+        result.setdefault("done", done.lines)
     module.exit_json(**result)

@@ -43,7 +43,8 @@ def _check_line(line, source, number):
         raise ValueError("%s is not an SSH public key (expected 'ssh-ed25519 AAAA... comment', as in a .pub "
                          "file): give the public key, e.g. key_file: ~/.ssh/id_ed25519.pub" % where)
     try:
-        blob = base64.b64decode(fields[kind + 1].encode("ascii"), validate=True)
+        data = fields[kind + 1]
+        blob = base64.b64decode((data + "=" * (-len(data) % 4)).encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
         blob = b""
     if _blob_type(blob) != fields[kind]:

@@ -178,6 +178,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.deployments import dep
 from ansible_collections.g5k.testbed.plugins.module_utils.environments import check_environment
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user, read_job
+from ansible_collections.g5k.testbed.plugins.module_utils.polling import check_wait_timeout, wait_argument_spec
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
 from ansible_collections.g5k.testbed.plugins.module_utils.ssh_public_keys import check_public_keys
 from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import lost_note, write_or_read_back
@@ -325,6 +326,7 @@ def work(module, client, done):
         params["vlan"] = None  # the production network is what Kadeploy does without a VLAN
     if params["max_attempts"] < 1:
         raise G5kInputError("max_attempts must be at least 1")
+    check_wait_timeout(params["wait_timeout"])
     key = read_key(params)
     user, plans = prepare(client, params)
     result = step(module, client, user, plans, key, params["force"], done)
@@ -353,8 +355,7 @@ def main():
             job_id=dict(type="int"),
             force=dict(type="bool", default=False),
             max_attempts=dict(type="int", default=3),
-            wait=dict(type="bool", default=True),
-            wait_timeout=dict(type="int", default=1800),
+            **wait_argument_spec(True, 1800)
         ),
         mutually_exclusive=[("key", "key_file")],
         supports_check_mode=True,

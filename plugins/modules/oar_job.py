@@ -349,7 +349,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.oar_resources import (
     normalize_walltime,
     walltime_seconds,
 )
-from ansible_collections.g5k.testbed.plugins.module_utils.polling import poll_until
+from ansible_collections.g5k.testbed.plugins.module_utils.polling import check_wait_timeout, poll_until, wait_argument_spec
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
 from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import (
     UnconfirmedWrite,
@@ -602,6 +602,7 @@ def work(module, client, done):
     the action plugin's loop, which runs this step again and shows the progress."""
     params = module.params
     check_job_name(params["name"])
+    check_wait_timeout(params["wait_timeout"])
     user = api_user(client)
     if not user:
         raise G5kInputError("cannot tell whose jobs to look for: set api_username (or USER on a frontend)")
@@ -640,8 +641,7 @@ def main():
         properties=dict(type="str"),
         reservation=dict(type="str"),
         command=dict(type="str"),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=900),
+        **wait_argument_spec(False, 900)
     )
     options.update(resource_options())
     module = G5kModule(

@@ -21,7 +21,7 @@ Public API (stable; the inventory plugin builds on it):
   ``put(path, body, operation)``, ``delete(path, operation, missing_ok=False)``; ``requests`` is the
   list of ``(method, path)`` sent (retries included), for callers that report their cost.
 - ``G5kApiError``: ``operation``, ``method``, ``path``, ``status`` (-1 = no HTTP answer),
-  ``body`` (the API's text), ``str()`` is the full message.
+  ``body`` (the API's text), ``str()`` is the full message; ``add_hint(text)`` appends to the hint.
 - ``G5kInputError``: bad input detected before any change (unknown site, node, VLAN...).
 - ``path_of(*parts)``: a URL path from quoted parts.
 - ``FetchUrlTransport(module)``, ``OpenUrlTransport()``: ``request(method, url, data, headers,
@@ -98,6 +98,12 @@ class G5kApiError(Exception):
         self.body = (body or "").strip()
         self.hint = hint
         super(G5kApiError, self).__init__(self._message())
+
+    def add_hint(self, hint):
+        """Append to the hint (what the caller did after the failure), keeping the error's class."""
+        if hint:
+            self.hint = "; ".join(h for h in (self.hint, hint) if h)
+            self.args = (self._message(),)
 
     def _message(self):
         if self.status == -1:

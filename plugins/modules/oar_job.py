@@ -543,8 +543,8 @@ def present(module, client, catalog, user, specs, done):
                             "submit job %s at %s" % (params["name"], site)),
                     partial(find_job_by_name, client, site, user, params["name"]))
             except G5kApiError as exc:
-                hints = [h for h in (exc.hint, rollback(client, created, done, isinstance(exc, UnconfirmedWrite))) if h]
-                raise G5kApiError(exc.operation, exc.method, exc.path, exc.status, exc.body, "; ".join(hints))
+                exc.add_hint(rollback(client, created, done, isinstance(exc, UnconfirmedWrite)))
+                raise
             created.append(entry)
             entry["uid"] = (job or {}).get("uid")
             entry["state"] = (job or {}).get("state", "waiting")

@@ -93,7 +93,7 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait before failing.
+    description: Seconds to wait before failing, at least 1 (checked before any deployment starts).
     type: int
     default: 1800
 seealso:
@@ -156,8 +156,8 @@ pending:
   type: bool
   sample: false
 done:
-  description: What the task wrote on the platform before it failed (deployments started).
-  returned: failure
+  description: What the task wrote on the platform (deployments started), with every step of O(wait=true).
+  returned: when the task wrote something, and on failure
   type: list
   elements: str
   sample: ["started deployment D-967b6741 of debian12-min on parasilo-1.rennes.grid5000.fr at rennes"]

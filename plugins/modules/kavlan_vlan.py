@@ -168,8 +168,8 @@ nodes:
       type: str
       sample: 10.24.7.1
 done:
-  description: What the task changed before it failed (interfaces moved, per site).
-  returned: failure
+  description: What the task changed (interfaces moved, per site).
+  returned: when the task wrote something, and on failure
   type: list
   elements: str
   sample: ["moved into VLAN 16 at rennes: parasilo-1.rennes.grid5000.fr"]

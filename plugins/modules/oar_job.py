@@ -15,7 +15,13 @@ description:
   - Replaces C(oarsub) and C(oargridsub) with an idempotent task.
   - A job is identified by O(name), the API user and the site, among the user's active jobs
     (waiting, launching, running...). An existing job with that name is reused, never duplicated;
-    two active jobs with that name on one site is an error the module will not guess its way out of.
+    two active jobs with that name on one site is an error the module will not guess its way out of
+    with O(state=present). O(state=absent) deletes every active job with the name, which is the way to
+    remove duplicates made elsewhere (by hand, or by another controller).
+  - Run it once per play (C(run_once: true)) when the play targets several hosts: the job is the
+    play's, not a host's. Tasks with the same O(name) running at the same time on one controller
+    (several hosts without C(run_once), several runs of a play) take turns, so only the first
+    creates the job and the others find it (C(changed=false)).
   - With several sites (O(sites)), all sites are validated first; if creating the job of one site
     fails, the jobs this task created on the other sites are deleted again, so nothing is left half done.
   - Sites whose scheduler is not OAR (for example Slurm sites) are refused.
@@ -49,7 +55,8 @@ options:
     required: true
   state:
     description:
-      - V(present) reserves (or finds) the job on every site; V(absent) deletes it where it exists.
+      - V(present) reserves (or finds) the job on every site; V(absent) deletes it where it exists,
+        and every other active job with the same name too (duplicates).
     type: str
     choices: [present, absent]
     default: present
@@ -145,7 +152,8 @@ options:
     description:
       - Job duration as text, V(H), V(H:MM) or V(H:MM:SS).
       - Quote it in YAML. An unquoted C(2:00) is read by YAML as the number 120 (base 60), which
-        OAR would take as 120 hours - numbers are refused with a message saying so.
+        OAR would take as 120 hours - numbers are refused with a message giving the quoted text
+        (C(1:30:00) read as 5400 gives V("1:30:00"); C(1.5) gives V("1:30")).
     type: raw
     default: "1:00:00"
   types:
@@ -178,13 +186,16 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait before failing. The jobs are kept; the message gives their uids, states and,
-        for a waiting job, when OAR plans to start it.
+      - Seconds to wait before failing, at least 1 (checked before anything is submitted). The jobs
+        are kept; the message gives their uids, states and, for a waiting job, when OAR plans to start it.
     type: int
     default: 900
 notes:
   - The walltime is sent inside the resource string, because the API truncates a top-level walltime to an integer.
   - On a frontend with an anonymous client, jobs are matched with the login in E(USER).
+  - When the answer to a submission or a deletion is lost, the task reads the job back to tell what
+    happened; if reading back fails too, it fails with C(changed=true) and says the job may exist:
+    a re-run finds it by its name.
 seealso:
   - module: g5k.testbed.kadeploy
   - module: g5k.testbed.kavlan_vlan
@@ -224,7 +235,14 @@ EXAMPLES = r"""
     nodes: [parasilo-1]
     subnet_prefix: 18
 
-- name: Release the job
+- name: A play on several hosts reserves one job for all of them
+  g5k.testbed.oar_job:
+    name: shared
+    site: rennes
+    clusters: [{name: parasilo, nodes: 2}]
+  run_once: true
+
+- name: Release the job (and any duplicate with its name)
   g5k.testbed.oar_job:
     name: kavlan-tutorial
     site: rennes
@@ -311,8 +329,10 @@ pending:
   type: bool
   sample: false
 done:
-  description: What the task wrote on the platform before it failed (jobs submitted, deleted).
-  returned: failure
+  description:
+    - What the task wrote on the platform (jobs submitted, deleted), with every step of O(wait=true).
+    - A line starting with C(maybe:) is a write whose answer was lost and could not be read back.
+  returned: when the task wrote something, and on failure
   type: list
   elements: str
   sample: ["submitted job 12 at rennes", "deleted job 12 at rennes again (rollback)"]

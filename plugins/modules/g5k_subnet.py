@@ -48,7 +48,7 @@ options:
     description:
       - How many IP/MAC pairs to return; all when unset, none with V(0).
       - More than the subnets hold (from O(offset)) is refused, never cut short.
-      - At most 65536 pairs (a /16) are returned at once: for larger ranges give O(count) and
+      - At most 65536 pairs (a /16) are returned at once; for larger ranges give O(count) and
         O(offset) to take slices.
     type: int
   offset:

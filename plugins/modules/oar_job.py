@@ -18,7 +18,7 @@ description:
     two active jobs with that name on one site is an error the module will not guess its way out of
     with O(state=present). O(state=absent) deletes every active job with the name, which is the way to
     remove duplicates made elsewhere (by hand, or by another controller).
-  - Run it once per play (C(run_once: true)) when the play targets several hosts: the job is the
+  - Run it once per play (C(run_once=true)) when the play targets several hosts; the job is the
     play's, not a host's. Tasks with the same O(name) running at the same time on one controller
     (several hosts without C(run_once), several runs of a play) take turns, so only the first
     creates the job and the others find it (C(changed=false)).
@@ -194,7 +194,7 @@ notes:
   - The walltime is sent inside the resource string, because the API truncates a top-level walltime to an integer.
   - On a frontend with an anonymous client, jobs are matched with the login in E(USER).
   - When the answer to a submission or a deletion is lost, the task reads the job back to tell what
-    happened; if reading back fails too, it fails with C(changed=true) and says the job may exist:
+    happened; if reading back fails too, it fails with C(changed=true) and says the job may exist;
     a re-run finds it by its name.
 seealso:
   - module: g5k.testbed.kadeploy

@@ -6,7 +6,8 @@
 Two things AnsibleModule does not do on its own, and that must happen before its argument
 validation can fail (its failure shows the task's arguments at -vvv):
 
-- a password written inside ``api_uri`` (also percent-encoded) is hidden in every output;
+- a password written inside ``api_uri`` (also percent-encoded) is hidden in every output, and so
+  is a private key given by mistake where a public key is expected;
 - a text option given a list or a mapping is refused: Ansible would turn ``name: [a, b]`` into the
   text ``"['a', 'b']"`` and a job would be named so.
 
@@ -24,6 +25,7 @@ __metaclass__ = type
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.g5k.testbed.plugins.module_utils.api_uri import uri_secrets
+from ansible_collections.g5k.testbed.plugins.module_utils.ssh_public_keys import PRIVATE_MARKERS
 
 URI_OPTION = "api_uri"
 
@@ -53,6 +55,8 @@ class G5kModule(AnsibleModule):
         super(G5kModule, self)._load_params()
         # before validation: a failing validation already prints the arguments
         self.no_log_values.update(uri_secrets(self.params.get(URI_OPTION)))
+        self.no_log_values.update(value for value in self.params.values()
+                                  if isinstance(value, str) and any(marker in value for marker in PRIVATE_MARKERS))
         self._not_text = not_text_problems(self.argument_spec, self.params)
 
     def __init__(self, *args, **kwargs):

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,13 @@ def platform():
                               job_clusters=[{"name": "parasilo", "nodes": 1}])["Under test"]
         assert not mine.get("failed") and not theirs.get("failed"), (mine, theirs)
         for _ in range(2):  # two jobs named dup, as parallel runs made them before issue 21
-            api(emulator.url, "POST", "/sites/rennes/jobs",
-                {"name": "dup", "resources": "{type='kavlan-local'}/vlan=1,walltime=1:00:00", "command": "sleep 1d"})
+            dup = api(emulator.url, "POST", "/sites/rennes/jobs",
+                      {"name": "dup", "resources": "{type='kavlan-local'}/vlan=1,walltime=1:00:00", "command": "sleep 1d"})
+            deadline = time.monotonic() + 60
+            while dup["state"] != "running":  # running before the first snapshot, so states stay put
+                assert time.monotonic() < deadline, dup
+                time.sleep(0.2)
+                dup = api(emulator.url, "GET", "/sites/rennes/jobs/%s" % dup["uid"])
         yield emulator, mine["jobs"][0], theirs["jobs"][0]
 
 

@@ -131,8 +131,8 @@ def test_kadeploy_that_deployed_nothing_says_so(clock, shown):
 
 # ---- issue 21: options converted once, every step's warnings and done lines kept ------------------
 
-@pytest.mark.parametrize("given, wait, timeout", [({"wait": "no"}, False, 900), ({"wait": "yes", "wait_timeout": "20"}, True, 20),
-                                                   ({"wait": 1, "wait_timeout": 20.0}, True, 20)])
+@pytest.mark.parametrize("given, wait, timeout", [
+    ({"wait": "no"}, False, 900), ({"wait": "yes", "wait_timeout": "20"}, True, 20), ({"wait": 1, "wait_timeout": 20.0}, True, 20)])
 def test_wait_options_are_converted_like_the_module_does(clock, shown, given, wait, timeout):
     steps = [{"changed": True, "pending": False, "jobs": [job("running")]}]
     action, sent = make_action(oar_job_action, dict({"name": "x", "site": "rennes"}, **given), steps)

@@ -2,8 +2,6 @@
 public key, lists given for text, duplicate jobs, lost answers to deletions, YAML walltime
 numbers, subnets outside the site, answers of the wrong shape."""
 
-import subprocess
-
 import pytest
 
 from ansible_collections.g5k.testbed.plugins.modules import g5k_subnet, kadeploy, oar_job, oar_job_info
@@ -17,13 +15,6 @@ AUTH = {"api_uri": BASE, "api_username": "jdoe", "api_password": "pw"}
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch):
     monkeypatch.setattr("time.sleep", lambda seconds: None)
-
-
-@pytest.fixture(scope="module")
-def key_pair(tmp_path_factory):
-    path = tmp_path_factory.mktemp("keys") / "id_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "me@laptop", "-f", str(path)], check=True)
-    return path
 
 
 # ---- D1: kadeploy sends only SSH public keys ---------------------------------------------------

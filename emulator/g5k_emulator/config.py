@@ -44,7 +44,8 @@ class User:
 # What a fault rule does to a request it hits: `error` (503, the platform does nothing), `drop`
 # (the connection is closed before the platform acts), `lost_answer` (the platform acts, then the
 # connection is closed before the answer is sent).
-FAULT_KINDS = ("error", "drop", "lost_answer")
+# "none" answers normally: it lets the rules after it hit only later requests of its kind
+FAULT_KINDS = ("error", "drop", "lost_answer", "none")
 # The configuration keys that existed before rules: "the next N requests", i.e. a rule matching
 # every request. They are shorthands: setting one replaces the untargeted rule of its kind.
 COUNTER_KEYS = {"error_burst": "error", "drop_connections": "drop"}

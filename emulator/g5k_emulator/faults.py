@@ -12,7 +12,8 @@ control routes (routes/control.py), one mechanism for both:
 A rule (config.FaultRule): `fault` is `error` (503, the platform does nothing), `drop` (the
 connection is closed before the platform acts) or `lost_answer` (the platform acts, e.g. creates
 the job, then the connection is closed before the answer is sent: the client cannot tell whether
-its request was done); `method` (optional): the HTTP method it hits; `path` (optional): a
+its request was done) or `none` (answered normally: placed before another rule of the same
+requests, it spares the first `count` of them); `method` (optional): the HTTP method it hits; `path` (optional): a
 shell-style pattern on the path after the version prefix (`*` also matches `/`); `count`
 (default 1): how many requests. The first rule that matches a request, with hits left, applies.
 

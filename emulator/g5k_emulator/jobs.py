@@ -10,7 +10,7 @@ import zoneinfo
 from . import job_lifecycle
 from .allocation import Unsatisfiable, allocate
 from .errors import ApiError, not_authenticated, oar_error
-from .resource_request import DEFAULT_WALLTIME, ResourceError, parse, parse_filter, parse_walltime
+from .resource_request import DEFAULT_WALLTIME, MAX_WALLTIME, ResourceError, parse, parse_filter, parse_walltime
 
 STRING_FIELDS = ("command", "name", "project", "queue", "directory", "properties", "resources",
                  "stdout", "stderr", "notify", "signal", "checkpoint", "import-job-key-from-file")
@@ -31,11 +31,11 @@ def _walltime_of(body: dict, request_walltime: int | None) -> int:
     raw = body.get("walltime")
     if raw is None:
         return DEFAULT_WALLTIME
-    if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0:
+    if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_WALLTIME:
         return raw  # seconds
     if isinstance(raw, str):
         try:
-            return int(raw) if raw.isdigit() and int(raw) > 0 else parse_walltime(raw)
+            return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_WALLTIME else parse_walltime(raw)
         except ResourceError as exc:
             raise invalid(str(exc)) from exc
     raise invalid(f"walltime must be seconds or hh:mm:ss, got {raw!r}")
@@ -148,10 +148,12 @@ def get(platform, site: str, uid, refresh: bool = True) -> dict:
 
 
 def _job_id(uid) -> int:
+    """The job id to look up; -1 (no such job) for what is no id, or too large for SQLite."""
     try:
-        return int(uid)
+        value = int(uid)
     except (TypeError, ValueError):
         return -1
+    return value if -2 ** 63 <= value < 2 ** 63 else -1
 
 
 def _with_holdings(db, row) -> dict:

@@ -199,6 +199,11 @@ def filter_mentions(expr: tuple | None, ident: str) -> list[tuple]:
 
 
 # Resource strings ------------------------------------------------------------------
+# Beyond this a walltime is unreadable (OAR stores seconds in an integer column; SQLite overflows
+# past 2**63): the API answers 400, never 500.
+MAX_WALLTIME = 100 * 365 * 24 * 3600
+
+
 def parse_walltime(text: str) -> int:
     """OAR walltime: `H`, `H:M` or `H:M:S` -> seconds."""
     parts = str(text).strip().split(":")
@@ -208,6 +213,8 @@ def parse_walltime(text: str) -> int:
     total = hours * 3600 + minutes * 60 + seconds
     if total <= 0:
         raise ResourceError(f"Bad walltime '{text}': it must be longer than 0 seconds")
+    if total > MAX_WALLTIME:
+        raise ResourceError(f"Bad walltime '{text}': it must be at most {MAX_WALLTIME // 3600} hours")
     return total
 
 

@@ -40,6 +40,12 @@ def test_an_error_rule_hits_only_its_method_and_path(api):
     assert len(jobs_named(api, "faulty")) == 1
 
 
+def test_a_none_rule_spares_the_first_requests_from_the_rules_after_it(api):
+    set_rules(api, {"fault": "none", "method": "GET", "path": "/sites/rennes/jobs", "count": 2},
+              {"fault": "error", "method": "GET", "path": "/sites/rennes/jobs", "count": 1})
+    assert [api.get("/sites/rennes/jobs", user=JDOE).status_code for _ in range(4)] == [200, 200, 503, 200]
+
+
 def test_a_dropped_request_is_never_acted_on(api):
     set_rules(api, {"fault": "drop", "method": "POST", "path": "/sites/rennes/jobs"})
     with pytest.raises(ConnectionAbortedError):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 
+import pytest
+
 from api_client import ASMITH
 
 KAVLAN3 = "{cluster='parasilo'}/nodes=3+{type='kavlan'}/vlan=1,walltime=1:00:00"
@@ -294,3 +296,31 @@ def test_the_site_dhcp_serves_the_subnets_of_the_running_jobs(api):
     api.clock.advance(600)                                  # the first job's walltime is over
     assert api.get(f"/sites/rennes/jobs/{first['uid']}").json()["state"] == "terminated"
     assert ("set_subnets", "rennes", second["resources_by_type"]["subnets"]) in api.fabric.calls
+
+
+HUGE = "99999999999999999999"  # past SQLite's 64-bit integers
+
+
+@pytest.mark.parametrize("body", [
+    {"command": "x", "resources": "nodes=1,walltime=" + HUGE},
+    {"command": "x", "resources": "nodes=1", "walltime": HUGE},
+    {"command": "x", "resources": "nodes=1", "walltime": int(HUGE)},
+    {"command": "x", "resources": "nodes=1,walltime=%s:00:00" % HUGE},
+    {"command": "x", "resources": "nodes=" + HUGE},
+    {"command": "x", "resources": "{type='kavlan'}/vlan=" + HUGE},
+    {"command": "x", "resources": "slash_22=" + HUGE},
+    {"command": "x", "resources": "nodes=1", "walltime": -1},
+    {"command": "x", "resources": "nodes=1", "walltime": 1.5e300},
+], ids=["walltime in resources", "walltime text", "walltime int", "walltime hours", "node count", "vlan count",
+        "subnet count", "negative walltime", "float walltime"])
+def test_unreadable_numbers_are_400_with_the_api_text_never_500(api, body):
+    answer = api.post("/sites/rennes/jobs", body)
+    assert answer.status_code == 400, answer.text
+    assert answer.text.startswith(("The job you are trying to submit is not valid", "Request to http://oar-api")), answer.text
+    assert answer.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize("path", ["/sites/rennes/jobs/" + HUGE, "/sites/rennes/deployments/" + HUGE,
+                                  "/sites/rennes/vlans/" + HUGE])
+def test_unreadable_ids_and_paging_are_client_errors(api, path):
+    assert 400 <= api.get(path).status_code < 500

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.g5k.testbed.plugins.plugin_utils.job_name_lock import job_name_lock
 from ansible_collections.g5k.testbed.plugins.plugin_utils.module_polling import PollingAction
 
 
@@ -37,6 +38,10 @@ class ActionModule(PollingAction):
     MODULE = "g5k.testbed.oar_job"
     WAIT_DEFAULT = False
     TIMEOUT_DEFAULT = 900
+
+    def step_lock(self, args):
+        # tasks running at once (hosts: a,b,c without run_once, parallel runs) make one job, not one each
+        return job_name_lock(args.get("name"))
 
     def describe(self, result, args):
         return ", ".join(job_state_line(job, args.get("name")) for job in result.get("jobs") or []) or result.get("msg", "")

@@ -18,9 +18,12 @@ options:
       - Resolved from this option, then environment variable E(G5K_API_URI), then key C(uri) of the
         python-grid5000 configuration file, then the default V(https://api.grid5000.fr/stable).
       - Point it at the emulated site (for example V(http://127.0.0.1:8000/stable)) to work offline.
+      - Checked before any request - C(http) or C(https), a host, a port from 1 to 65535 (IPv6
+        addresses in brackets), no query (C(?...)) or fragment (C(#...)), which would make every
+        request read the API root.
       - Credentials written inside it (V(https://login:password@host/stable)) are taken out, used
-        to log in like O(api_username)/O(api_password), and hidden in the task's output; a login
-        there that differs from O(api_username) is refused.
+        to log in like O(api_username)/O(api_password), and hidden in the task's output at every
+        verbosity, percent-encoded or not; a login there that differs from O(api_username) is refused.
     type: str
   api_username:
     description:
@@ -49,10 +52,11 @@ options:
   ca_path:
     description:
       - PEM file of the certificate authorities to trust for the API's TLS certificate.
+      - Checked before any request - a missing, unreadable or non-PEM file is an error that says so.
     type: path
   api_timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Seconds to wait for each HTTP answer, more than 0.
     type: int
     default: 30
   api_retries:
@@ -66,7 +70,10 @@ options:
 notes:
   - All API calls go through C(fetch_url) with the User-Agent C(g5k.testbed/<version>).
   - Error messages name the operation, the HTTP method and path, the status and the API's text answer.
-  - A 2xx answer that is not JSON (a proxy's or a login page) is an error that names the answer, not a crash.
+  - A 2xx answer that is not JSON (a proxy's or a login page), or a read answered with anything but
+    a JSON object, is an error that names the answer, not a crash.
+  - Redirects are followed only to the scheme, host and port of O(api_uri), because the credentials
+    go with every request; a redirect elsewhere is refused with a message naming its target.
 seealso:
   - name: Grid'5000 REST API
     description: The API these modules drive.

@@ -61,7 +61,10 @@ options:
     elements: str
     default: []
   job_states:
-    description: States a job found by name, or by listing the user's jobs, must be in.
+    description:
+      - States a job found by name, or by listing the user's jobs, must be in.
+      - OAR states as the API writes them (V(waiting), V(running)...); case does not matter, an
+        unknown state is an error.
     type: list
     elements: str
     default: [running]

@@ -21,7 +21,7 @@ Public API (stable; the inventory plugin builds on it):
   ``put(path, body, operation)``, ``delete(path, operation, missing_ok=False)``; ``requests`` is the
   list of ``(method, path)`` sent (retries included), for callers that report their cost.
 - ``G5kApiError``: ``operation``, ``method``, ``path``, ``status`` (-1 = no HTTP answer),
-  ``body`` (the API's text), ``str()`` is the full message.
+  ``body`` (the API's text), ``str()`` is the full message; ``add_hint(text)`` appends to the hint.
 - ``G5kInputError``: bad input detected before any change (unknown site, node, VLAN...).
 - ``path_of(*parts)``: a URL path from quoted parts.
 - ``FetchUrlTransport(module)``, ``OpenUrlTransport()``: ``request(method, url, data, headers,
@@ -30,6 +30,11 @@ Public API (stable; the inventory plugin builds on it):
 Only idempotent calls (GET, PUT, DELETE and POSTs flagged ``idempotent=True``) are retried, at
 most ``settings.retries`` times, on 429, 5xx and connection errors, with exponential backoff that
 honours ``Retry-After``. TLS failures are never retried: they do not heal by themselves.
+
+Redirects are followed by the client itself, only to the same scheme, host and port as
+``api_uri`` (the credentials go with every request); any other is refused with a message that
+names the target. A GET answered 2xx must hold a JSON object (every API document is one): an
+empty answer, ``null``, a list or a string is an error that names the answer, not a crash later.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,7 +48,7 @@ import time
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import urlencode, quote
+from ansible.module_utils.six.moves.urllib.parse import urlencode, urljoin, quote
 from ansible.module_utils.urls import fetch_url, open_url
 
 from ansible_collections.g5k.testbed.plugins.module_utils.api_settings import (
@@ -51,12 +56,15 @@ from ansible_collections.g5k.testbed.plugins.module_utils.api_settings import (
     ENV_VARS,
     resolve_api_settings,
 )
+from ansible_collections.g5k.testbed.plugins.module_utils.api_uri import origin_of, without_userinfo
 
 # The same as galaxy.yml's version (a unit test keeps them equal): modules run on targets, where
 # the collection's metadata is not available.
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "g5k.testbed/%s (ansible-core %s)" % (COLLECTION_VERSION, ANSIBLE_VERSION)
 RETRYABLE_STATUSES = (429, 500, 502, 503, 504)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
 MAX_BACKOFF = 30.0
 PAGE_SIZE = 500
 # What an https:// request to a plain HTTP server fails with.
@@ -90,6 +98,12 @@ class G5kApiError(Exception):
         self.body = (body or "").strip()
         self.hint = hint
         super(G5kApiError, self).__init__(self._message())
+
+    def add_hint(self, hint):
+        """Append to the hint (what the caller did after the failure), keeping the error's class."""
+        if hint:
+            self.hint = "; ".join(h for h in (self.hint, hint) if h)
+            self.args = (self._message(),)
 
     def _message(self):
         if self.status == -1:
@@ -140,12 +154,14 @@ class FetchUrlTransport:
         # fetch_url reads TLS verification from module params; give it the resolved value so
         # env vars and ~/.python-grid5000.yaml apply too.
         self.module.params["validate_certs"] = settings.validate_certs
+        # the client follows redirects itself, after checking where they lead
+        self.module.params["follow_redirects"] = "none"
         resp, info = fetch_url(self.module, url, data=data, headers=headers, method=method,
                                timeout=settings.timeout, ca_path=settings.ca_path, use_netrc=False)
         status = info.get("status", -1)
         if status is None or status == -1:
             return TransportResponse(-1, reason=info.get("msg", ""))
-        if status >= 400:
+        if status >= 300:
             return TransportResponse(status, info, info.get("body") or b"", info.get("msg", ""))
         body = resp.read() if resp is not None else b""
         return TransportResponse(status, info, body)
@@ -158,7 +174,8 @@ class OpenUrlTransport:
         try:
             resp = open_url(url, data=data, headers=headers, method=method,
                             validate_certs=settings.validate_certs, ca_path=settings.ca_path,
-                            timeout=settings.timeout, http_agent=USER_AGENT, use_netrc=False)
+                            timeout=settings.timeout, http_agent=USER_AGENT, use_netrc=False,
+                            follow_redirects="none")
             return TransportResponse(resp.getcode(), dict(resp.headers.items()), resp.read())
         except HTTPError as exc:
             try:
@@ -200,7 +217,7 @@ class G5kApiClient:
             headers["Authorization"] = "Basic " + to_text(base64.b64encode(to_bytes(token)))
         return headers
 
-    def _hint(self, status, reason, body=""):
+    def _hint(self, status, reason, body="", path=""):
         https = self.settings.uri.startswith("https://")
         if status == -1 and https and any(marker in (reason or "") for marker in PLAIN_HTTP_MARKERS):
             # validate_certs cannot help here: the server does not speak TLS at all
@@ -216,6 +233,11 @@ class G5kApiClient:
             return "is api_uri %s reachable?" % self.settings.uri
         if status == 401:
             return "the username or password is wrong"
+        if status == 404 and (path == "/sites" or (not self.settings.parsed.has_version
+                                                   and "No route matches" in (body or ""))):
+            # the API's root has the version in its path: without it, no route matches
+            return ("is api_uri %s the root of the Grid'5000 API? It ends with the API version, as in "
+                    "https://api.grid5000.fr/stable" % self.settings.uri)
         if status == 403 and self.settings.anonymous:
             return ("the request was anonymous: set api_username/api_password, %s/%s, or "
                     "username/password in ~/.python-grid5000.yaml" % (ENV_VARS["username"], ENV_VARS["password"]))
@@ -232,21 +254,51 @@ class G5kApiClient:
         url = self.url(path, params)
         query = sorted((k, v) for k, v in (params or {}).items() if v is not None)
         shown_path = path + ("?" + urlencode(query) if query else "")
-        attempts = 1 + (max(0, self.settings.retries) if idempotent else 0)
-        for attempt in range(attempts):
-            self.requests.append((method, path))
-            resp = self.transport.request(method, url, data, self._headers(body is not None), self.settings)
-            retryable = resp.status in RETRYABLE_STATUSES or (resp.status == -1 and not _is_tls_failure(resp.reason))
-            if retryable and attempt + 1 < attempts:
-                self.sleep(self._backoff(attempt, resp))
-                continue
-            break
+        resp = self._send(method, url, data, body is not None, idempotent)
+        for _hop in range(MAX_REDIRECTS):
+            if resp.status not in REDIRECT_STATUSES:
+                break
+            url = self._redirect_target(url, resp, operation, method, shown_path)
+            resp = self._send(method, url, data, body is not None, idempotent)
         if 200 <= resp.status < 300:
             return resp.status, self._decode_json(resp, operation, method, shown_path)
         if resp.status in accept:
             return resp.status, None
         text = resp.text if resp.status != -1 else resp.reason
-        raise G5kApiError(operation, method, shown_path, resp.status, text, self._hint(resp.status, resp.reason, text))
+        if resp.status in REDIRECT_STATUSES:
+            text = "more than %d redirects" % MAX_REDIRECTS
+        raise G5kApiError(operation, method, shown_path, resp.status, text,
+                          self._hint(resp.status, resp.reason, text, path))
+
+    def _send(self, method, url, data, has_body, idempotent):
+        """One request plus its retries; the last answer."""
+        attempts = 1 + (max(0, self.settings.retries) if idempotent else 0)
+        for attempt in range(attempts):
+            shown = url[len(self.settings.uri):] if url.startswith(self.settings.uri + "/") else url
+            self.requests.append((method, shown.split("?")[0]))
+            resp = self.transport.request(method, url, data, self._headers(has_body), self.settings)
+            retryable = resp.status in RETRYABLE_STATUSES or (resp.status == -1 and not _is_tls_failure(resp.reason))
+            if retryable and attempt + 1 < attempts:
+                self.sleep(self._backoff(attempt, resp))
+                continue
+            return resp
+        return resp
+
+    def _redirect_target(self, url, resp, operation, method, path):
+        """Where a redirect leads, if it stays on api_uri's scheme, host and port: the password
+        is sent with every request, so it must never reach another server."""
+        location = resp.headers.get("location")
+        if not location:
+            raise G5kApiError(operation, method, path, resp.status, "a redirect without a Location",
+                              self._hint(resp.status, resp.reason, "", path))
+        target = urljoin(url, location)
+        if origin_of(target) != self.settings.parsed.origin():
+            raise G5kApiError(operation, method, path, resp.status,
+                              "redirected to %s, another scheme, host or port than api_uri %s" % (
+                                  without_userinfo(target), self.settings.uri),
+                              "not followed, so the credentials are not sent there: if that server is the API, "
+                              "set api_uri to its root")
+        return target
 
     def _backoff(self, attempt, resp):
         delay = min(MAX_BACKOFF, self.settings.retry_delay * (2 ** attempt))
@@ -270,9 +322,17 @@ class G5kApiClient:
                               "is api_uri %s the root of the Grid'5000 API (ending in /stable)?" % self.settings.uri)
 
     def get(self, path, operation, params=None, missing_ok=False):
-        """GET a JSON document; ``None`` on 404 when ``missing_ok``."""
+        """GET a JSON object; ``None`` on 404 when ``missing_ok``."""
         status, data = self.call("GET", path, operation, params=params, accept=(404,) if missing_ok else ())
-        return None if status == 404 else data
+        if status == 404:
+            return None
+        if not isinstance(data, dict):
+            shown = path + ("?" + urlencode(sorted((k, v) for k, v in (params or {}).items() if v is not None))
+                            if params else "")
+            found = "an empty answer" if data is None else "JSON %s %s" % (type(data).__name__, _excerpt(json.dumps(data)))
+            raise G5kApiError(operation, "GET", shown, status, "expected a JSON object, got %s" % found,
+                              "is api_uri %s the root of the Grid'5000 API (ending in /stable)?" % self.settings.uri)
+        return data
 
     def list_items(self, path, operation, params=None):
         """All ``items`` of a collection, following ``offset``/``total`` paging."""

@@ -11,13 +11,16 @@ frontend expects.
 Public API (stable, used by the modules and the inventory plugin):
 
 - ``DEFAULT_API_URI``, ``ENV_VARS`` (setting -> environment variable name).
-- ``ApiSettings``: ``uri`` (never holds credentials), ``username``, ``password``,
+- ``ApiSettings``: ``uri`` (the parsed root, never holds credentials), ``parsed`` (its ``ApiUri``),
+  ``secrets`` (texts to hide from output), ``username``, ``password``,
   ``validate_certs``, ``ca_path``, ``timeout``, ``retries``, ``retry_delay``, ``warnings`` (texts
   for the user, e.g. a config file holding a password that others can read); ``anonymous`` property.
 - ``resolve_api_settings(options, environ=None, config_path=None)`` -> ``ApiSettings``;
-  raises ``ApiSettingsError`` with a message that says what to fix. Credentials written in the
-  URI (``https://login:password@host/stable``) are taken out of it and used to log in.
-- ``split_uri_credentials(uri)`` -> ``(uri without credentials, username, password)``.
+  raises ``ApiSettingsError`` with a message that says what to fix. The URI is parsed once
+  (``module_utils/api_uri.py``); credentials written in it (``https://login:password@host/stable``)
+  are taken out of it and used to log in. The connection settings are checked before any request:
+  ``ca_path`` a readable PEM file, ``api_timeout`` above 0, ``api_retries`` not negative.
+- ``check_connection_settings(ca_path, timeout, retries)``: those checks alone.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,7 +29,7 @@ __metaclass__ = type
 
 import os
 
-from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit, urlunsplit
+from ansible_collections.g5k.testbed.plugins.module_utils.api_uri import parse_api_uri, uri_secrets
 
 try:
     import yaml
@@ -57,8 +60,9 @@ class ApiSettings:
     """Resolved connection settings (plain attributes, no I/O)."""
 
     def __init__(self, uri=DEFAULT_API_URI, username=None, password=None, validate_certs=True,
-                 ca_path=None, timeout=30, retries=4, retry_delay=RETRY_DELAY, warnings=()):
-        self.uri = uri.rstrip("/")
+                 ca_path=None, timeout=30, retries=4, retry_delay=RETRY_DELAY, warnings=(), parsed=None):
+        self.parsed = parsed or parse_api_uri(uri)
+        self.uri = self.parsed.root
         self.warnings = list(warnings)
         self.username = username
         self.password = password
@@ -67,6 +71,8 @@ class ApiSettings:
         self.timeout = timeout
         self.retries = retries
         self.retry_delay = retry_delay
+        # what output must never show: the password, also as written (percent-encoded) in the URI
+        self.secrets = [s for s in [password] + uri_secrets(uri) if s]
 
     @property
     def anonymous(self):
@@ -139,18 +145,28 @@ def exposed_password_warning(path, config):
             % (path, mode, path))
 
 
-def split_uri_credentials(uri):
-    """``(uri, username, password)``: ``login:password@`` taken out of the URI (None if absent)."""
-    parts = urlsplit(uri)
-    if parts.username is None and parts.password is None:
-        return uri, None, None
-    host = parts.hostname or ""
-    if ":" in host:
-        host = "[%s]" % host  # an IPv6 literal keeps its brackets
-    netloc = host + (":%d" % parts.port if parts.port else "")
-    username = unquote(parts.username) if parts.username else None
-    password = unquote(parts.password) if parts.password else None
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), username, password
+PEM_MARKER = b"-----BEGIN CERTIFICATE-----"
+
+
+def check_connection_settings(ca_path, timeout, retries):
+    """What would otherwise fail only after every retry, as if the API were unreachable."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ApiSettingsError("api_timeout is %r: give the seconds to wait for each answer, more than 0 (default 30)"
+                               % (timeout,))
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ApiSettingsError("api_retries is %r: give 0 or more (default 4)" % (retries,))
+    if ca_path is None:
+        return
+    path = os.path.expanduser(str(ca_path))
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024 * 1024)
+    except (IOError, OSError) as exc:
+        raise ApiSettingsError("ca_path %s cannot be read (%s): give the PEM file of the certificate "
+                               "authorities to trust, e.g. /etc/ssl/certs/ca-certificates.crt" % (path, exc.strerror or exc))
+    if PEM_MARKER not in head:
+        raise ApiSettingsError("ca_path %s holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' line): "
+                               "give the CA bundle in PEM form (convert a DER file with openssl x509 -inform der)" % path)
 
 
 def resolve_api_settings(options, environ=None, config_path=None):
@@ -173,7 +189,11 @@ def resolve_api_settings(options, environ=None, config_path=None):
         return None, None
 
     uri, uri_source = pick("api_uri", "uri", "uri")
-    uri, uri_username, uri_password = split_uri_credentials(str(uri or DEFAULT_API_URI))
+    try:
+        parsed = parse_api_uri(DEFAULT_API_URI if uri is None else uri)
+    except ValueError as exc:
+        raise ApiSettingsError("%s (from %s)" % (exc, uri_source))
+    uri_username, uri_password = parsed.username, parsed.password
     username, username_source = pick("api_username", "username", "username")
     password = pick("api_password", "password", "password")[0]
     if uri_username is not None or uri_password is not None:
@@ -201,10 +221,9 @@ def resolve_api_settings(options, environ=None, config_path=None):
         raise ApiSettingsError(
             "a password is set but no username: set api_username, %s or 'username' in %s"
             % (ENV_VARS["username"], expanded))
-    if not uri.startswith(("http://", "https://")):
-        raise ApiSettingsError("api_uri must start with http:// or https://, got %r" % uri)
+    timeout, retries = options.get("api_timeout", 30), options.get("api_retries", 4)
+    check_connection_settings(ca_path, timeout, retries)
     return ApiSettings(
-        uri=uri, username=username or None, password=password or None,
-        validate_certs=verify, ca_path=ca_path,
-        timeout=options.get("api_timeout", 30), retries=options.get("api_retries", 4),
+        uri=DEFAULT_API_URI if uri is None else uri, username=username or None, password=password or None,
+        validate_certs=verify, ca_path=ca_path, timeout=timeout, retries=retries, parsed=parsed,
         warnings=[w for w in (exposed_password_warning(expanded, config),) if w])

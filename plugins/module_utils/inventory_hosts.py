@@ -8,6 +8,7 @@ Public API (stable):
 - ``HostRecord``: ``name``, ``groups`` (list), ``variables`` (dict, already prefixed).
 - ``InventoryShape(hostnames="fqdn", address="name", proxy_jump=None, gateway_user=None,
   prefix="g5k_", guest_address_offset=0)``: the user's choices.
+- ``shared_job_groups(records, prefix)`` -> warnings for job groups shared by differently named jobs.
 - ``build_inventory(data, shape, placement=None)`` -> ``(hosts, warnings)``: nodes of every job
   (ordered by site, job, cluster, node number), then guests of ``placement`` (declaration order);
   a name seen twice keeps its first host and adds a warning. Raises ``PlacementError`` when the
@@ -247,8 +248,23 @@ def _guest_records(data, shape, placement, node_records, taken):
     return records, warnings
 
 
+def shared_job_groups(records, prefix):
+    """Warnings for job groups that several job names map to (exp-1, exp_1 and exp.1 all make
+    job_exp_1): their hosts would be mixed in one group without a word."""
+    names = {}
+    for record in records:
+        job = record.variables.get(prefix + "job_name")
+        if job:
+            names.setdefault(group_name("job_%s" % job), set()).add(job)
+    return ["jobs %s all land in group %s (group names keep only letters, digits and _): give the jobs names "
+            "that differ in letters or digits, or group their hosts by %sjob_uid with keyed_groups" % (
+                ", ".join(repr(n) for n in sorted(jobs)), group, prefix)
+            for group, jobs in sorted(names.items()) if len(jobs) > 1]
+
+
 def build_inventory(data, shape, placement=None):
     nodes, warnings = _node_records(data, shape)
+    warnings.extend(shared_job_groups(nodes, shape.prefix))
     hosts, seen = [], {}
     for record in nodes:
         if record.name in seen:

@@ -9,7 +9,8 @@ builds hosts from it, so a cached run sends no request at all.
 Public API (stable):
 
 - ``DATA_FORMAT``: version of the document; a cache holding another version is a miss.
-- ``JobSelection(sites, jobs, job_names, states, user)``: which jobs make the inventory.
+- ``JobSelection(sites, jobs, job_names, states, user)``: which jobs make the inventory; ``states``
+  are checked by ``check_job_states(states)`` (lower-cased; ``G5kInputError`` for one OAR does not have).
   ``jobs`` items are ``"<uid>"`` or ``"<site>:<uid>"``; with neither ``jobs`` nor ``job_names``
   every job of ``user`` in ``states`` is taken. ``key()`` identifies the selection in the cache.
 - ``parse_job_ref(value)`` -> ``(site or None, uid string)``; raises ``G5kInputError``.
@@ -25,7 +26,7 @@ __metaclass__ = type
 
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kApiError, G5kInputError, path_of
 from ansible_collections.g5k.testbed.plugins.module_utils.kavlan_api import read_membership
-from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs
+from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import ACTIVE_STATES, FINAL_STATES, active_jobs
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import DEFAULT_VLAN, cluster_of, split_node_name
 
 DATA_FORMAT = 1
@@ -42,12 +43,24 @@ class JobSelection:
         self.sites = list(sites or [])
         self.jobs = [parse_job_ref(j) for j in jobs or []]
         self.job_names = list(job_names or [])
-        self.states = list(states or [])
+        self.states = check_job_states(states)
         self.user = user
 
     def key(self):
         return {"sites": sorted(self.sites), "jobs": sorted("%s:%s" % (s or "", u) for s, u in self.jobs),
                 "job_names": sorted(self.job_names), "states": sorted(self.states), "user": self.user}
+
+
+def check_job_states(states):
+    """OAR states as the API writes them (lower case); an unknown one would silently match nothing."""
+    known = ACTIVE_STATES + FINAL_STATES
+    checked = []
+    for state in states or []:
+        text = str(state).strip().lower()
+        if text not in known:
+            raise G5kInputError("job_states: %r is not an OAR job state: use %s" % (state, ", ".join(known)))
+        checked.append(text)
+    return checked
 
 
 def parse_job_ref(value):

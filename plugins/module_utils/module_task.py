@@ -11,6 +11,8 @@ Public API (stable):
 - ``run_task(module, work)``: ``work(client, done)`` returns the result dict; API errors, bad
   input and invalid values end the task with ``fail_json(msg=..., changed=done.changed,
   done=done.lines)``; ``api_requests`` (how many HTTP requests the task sent) is added either way.
+  A write that may have happened (``UnconfirmedWrite``) counts as a change: ``done`` says so.
+  A successful task that wrote something returns ``done`` too.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +25,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.api_client import (
     api_argument_spec,
     client_for_module,
 )
+from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import UnconfirmedWrite
 
 
 def module_argument_spec(**options):
@@ -51,7 +54,11 @@ def run_task(module, work):
     try:
         result = work(client, done)
     except (G5kApiError, G5kInputError, ValueError) as exc:
+        if isinstance(exc, UnconfirmedWrite):  # it may have happened: not claiming "no change"
+            done.record("maybe: %s %s (%s), not confirmed" % (exc.method, exc.path, exc.operation))
         # Whatever was written before the error stays written: say so (changed) and what it was.
         module.fail_json(msg=str(exc), changed=done.changed, done=done.lines, api_requests=len(client.requests))
     result["api_requests"] = len(client.requests)
+    if done.lines:  # a waiting action plugin keeps every step's lines
+        result.setdefault("done", done.lines)
     module.exit_json(**result)

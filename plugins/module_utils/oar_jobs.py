@@ -14,6 +14,9 @@ Public API (stable):
 - ``find_job_by_name(client, site, user, name)``: the one active job with that name, ``None``, or
   ``G5kInputError`` when several match (never pick one silently).
 - ``read_job(client, site, job_id)``: the job, or ``G5kInputError`` naming it when it does not exist.
+- ``delete_job(client, site, uid, operation)`` -> ``lost``: asks OAR to end the job; an answer lost
+  (even after the retries) is settled by reading the job back (``None`` when the API answered).
+- ``deletion_requested(job)``: whether a job document shows it ended or being ended.
 - ``held_resources(client, site, user)`` -> ``(node FQDNs, VLAN ids)`` of the user's active jobs there.
 - ``job_summary(site, job)`` -> ``{"site", "uid", "name", "user", "state", "types", "nodes", "vlans",
   "subnets", "scheduled_at", "started_at", "walltime", "message"}`` with sorted lists and VLAN ids
@@ -29,6 +32,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError, path_of
+from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import write_or_read_back
 
 ACTIVE_STATES = ("waiting", "hold", "tolaunch", "toackreservation", "launching", "running",
                  "suspended", "resuming", "finishing")
@@ -71,8 +75,11 @@ def active_jobs(client, site, user, name=None):
 def find_job_by_name(client, site, user, name):
     jobs = active_jobs(client, site, user, name)
     if len(jobs) > 1:
-        raise G5kInputError("%d active jobs named %r of %s at %s (%s): delete the extra ones or use another name" % (
-            len(jobs), name, user, site, ", ".join(str(j["uid"]) for j in jobs)))
+        uids = ", ".join(str(j["uid"]) for j in sorted(jobs, key=lambda j: j["uid"]))
+        raise G5kInputError(
+            "%d active jobs named %r of %s at %s (%s), made outside one task (parallel runs, or a play on several "
+            "hosts without run_once): delete them all with this task and state: absent, or keep one by deleting "
+            "the others (oardel %s)" % (len(jobs), name, user, site, uids, " ".join(uids.split(", ")[1:])))
     return jobs[0] if jobs else None
 
 
@@ -101,6 +108,23 @@ def read_job(client, site, job_id):
     if job is None:
         raise G5kInputError("job %s does not exist at %s" % (job_id, site))
     return job
+
+
+def deletion_requested(job):
+    """OAR ends a deleted job asynchronously: until then its events hold the deletion request."""
+    if job is None or job.get("state") in FINAL_STATES:
+        return True
+    return any(event.get("type") == "FRAG_JOB_REQUEST" for event in job.get("events") or [] if isinstance(event, dict))
+
+
+def delete_job(client, site, uid, operation):
+    path = path_of("sites", site, "jobs", uid)
+
+    def read_back():
+        job = client.get(path, "read job %s at %s back" % (uid, site), missing_ok=True)
+        return (job or {"uid": uid, "state": "absent"}) if deletion_requested(job) else None
+
+    return write_or_read_back(lambda: client.delete(path, operation, missing_ok=True), read_back)[1]
 
 
 def held_resources(client, site, user):

@@ -27,11 +27,28 @@ _WALLTIME_RE = re.compile(r"^(\d+)(?::([0-5]\d))?(?::([0-5]\d))?$")
 _RESERVATION_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 
+def _as_text_hint(number):
+    """What a walltime YAML read as a number was probably written as, quoted."""
+    if isinstance(number, float):
+        hours, minutes = int(number), int(round((number - int(number)) * 60))
+        if number > 0 and minutes < 60:
+            return "OAR takes no decimal hours: for %s hours write walltime: \"%d:%02d\"" % (number, hours, minutes)
+        return "write it as text: hours, H:MM or H:MM:SS"
+    forms = []
+    if number >= 60:  # YAML 1.1 reads a:b as a*60+b and a:b:c as a*3600+b*60+c
+        forms.append("%d:%02d" % (number // 60, number % 60))
+        if number >= 3600:
+            forms.append("%d:%02d:%02d" % (number // 3600, number // 60 % 60, number % 60))
+        return ("YAML reads an unquoted %s as %d (base 60), which OAR would take as %d hours. Quote what you wrote: "
+                "%s" % (forms[-1], number, number, " or ".join('walltime: "%s"' % f for f in forms)))
+    return "quote it: walltime: \"%d\" for %d hours, or \"0:%02d\" for %d minutes" % (number, number, number, number)
+
+
 def normalize_walltime(text):
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise ValueError("walltime is %r, not text: give hours, H:MM or H:MM:SS, quoted (walltime: \"2:00\")" % (text,))
     if not isinstance(text, str):
-        raise ValueError(
-            "walltime is the number %r, not text: YAML reads an unquoted 2:00 as 120 (base 60), which OAR "
-            "would take as 120 hours. Quote it: walltime: \"2:00\" (or \"%s\" if you meant hours)" % (text, text))
+        raise ValueError("walltime is the number %r, not text: %s" % (text, _as_text_hint(text)))
     match = _WALLTIME_RE.match(str(text).strip())
     if not match:
         raise ValueError("walltime %r is malformed: use hours, H:MM or H:MM:SS (for example 2:00:00)" % (text,))

@@ -30,3 +30,13 @@ def poll_until(read, done, timeout, interval=5, max_interval=30, sleep=None, clo
         interval = min(max_interval, interval * 1.5)
         value = read()
     return value, True
+
+
+def wait_argument_spec(wait, timeout):
+    return dict(wait=dict(type="bool", default=wait), wait_timeout=dict(type="int", default=timeout))
+
+
+def check_wait_timeout(value):
+    if value < 1:
+        raise ValueError("wait_timeout is %d: give the seconds to wait, at least 1 (or wait: false)" % value)
+    return value

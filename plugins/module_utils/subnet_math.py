@@ -12,6 +12,9 @@ Public API (stable):
   ``[offset, offset+count)`` of the usable addresses of the blocks, in block order, computed
   arithmetically so asking for 10 addresses of a /18 does not walk 16k of them.
 - ``merged_cidrs(cidrs)`` -> the fewest CIDRs covering the blocks (``g5k-subnets -sp``).
+- ``check_in_site_range(cidrs, site_range)``: ``ValueError`` for a CIDR that is not IPv4 or not inside
+  the site's subnet range (its gateway and netmask would be wrong for it).
+- ``MAX_PAIRS``: the most pairs returned at once (a /16, the largest job subnet); more needs ``count``.
 - ``site_network(g5ksubnet)`` -> ``{"network", "netmask", "prefix", "gateway", "broadcast"}`` of the
   site's /14, which is what every VM of a reserved subnet uses.
 """
@@ -50,6 +53,20 @@ def _hosts_in(block):
     return max(0, block.size - 2)
 
 
+MAX_PAIRS = 65536
+
+
+def check_in_site_range(cidrs, site_range):
+    site = netaddr.IPNetwork(str(site_range))
+    for block in _blocks(cidrs):
+        if block.version != 4:
+            raise ValueError("%s is not an IPv4 subnet: Grid'5000 subnets are IPv4 blocks of the site's range %s"
+                             % (block, site.cidr))
+        if block not in site:
+            raise ValueError("%s is outside the site's subnet range %s: its gateway and netmask would not apply; "
+                             "give blocks of that range (the job's subnets, e.g. from oar_job)" % (block, site.cidr))
+
+
 def usable_count(cidrs):
     return sum(_hosts_in(b) for b in _blocks(cidrs))
 
@@ -67,11 +84,11 @@ def ip_mac_pairs(cidrs, count=None, offset=0):
         first = int(block.network) + 1 + skip
         last = int(block.network) + hosts  # the broadcast address is excluded
         skip = 0
-        value = first
-        while value <= last and (count is None or len(pairs) < count):
-            ip = str(netaddr.IPAddress(value))
-            pairs.append({"ip": ip, "mac": mac_for_ip(ip)})
-            value += 1
+        if count is not None:
+            last = min(last, first + count - len(pairs) - 1)
+        for value in range(first, last + 1):
+            pairs.append({"ip": "%d.%d.%d.%d" % (value >> 24, (value >> 16) & 255, (value >> 8) & 255, value & 255),
+                          "mac": "%s:%02X:%02X:%02X" % (MAC_PREFIX, (value >> 16) & 255, (value >> 8) & 255, value & 255)})
         if count is not None and len(pairs) >= count:
             break
     return pairs

@@ -14,7 +14,10 @@ Public API (stable):
   ``(its answer, None)``; a write that failed without a clear refusal (no HTTP answer, 5xx) calls
   ``read_back()``, which returns what the write did or ``None`` when it did nothing: then
   ``(what read_back found, the G5kApiError)``, or the error is raised as it was when nothing
-  was done (a failing read back is named in the error's hint).
+  was done. When reading back fails too, nobody knows whether the write happened:
+  ``UnconfirmedWrite`` is raised (a ``G5kApiError`` naming both failures) and the task must say
+  that it may have changed something (``run_task`` does: ``changed: true`` and a ``done`` line).
+- ``UnconfirmedWrite``: ``lost`` (the write's error), ``unread`` (the read back's error).
 - ``lost_note(lost)``: the words a ``done`` line or warning adds when its write was found by
   reading back.
 """
@@ -32,6 +35,18 @@ def _answer_may_be_lost(exc):
     return exc.status == -1 or exc.status >= 500
 
 
+class UnconfirmedWrite(G5kApiError):
+    """A write whose answer was lost and whose effect could not be read back."""
+
+    def __init__(self, lost, unread):
+        self.lost = lost
+        self.unread = unread
+        hint = ("reading back whether the platform acted failed too (%s), so it MAY have done it: run the task "
+                "again once the API answers, it finds what was done" % unread)
+        super(UnconfirmedWrite, self).__init__(lost.operation, lost.method, lost.path, lost.status, lost.body,
+                                               "; ".join(h for h in (lost.hint, hint) if h))
+
+
 def write_or_read_back(write, read_back):
     try:
         return write(), None
@@ -41,9 +56,7 @@ def write_or_read_back(write, read_back):
         try:
             found = read_back()
         except G5kApiError as unread:
-            hint = "reading back whether the platform acted failed too: %s" % unread
-            raise G5kApiError(lost.operation, lost.method, lost.path, lost.status, lost.body,
-                              "; ".join(h for h in (lost.hint, hint) if h))
+            raise UnconfirmedWrite(lost, unread)
         if found is None:
             raise
         return found, lost

@@ -38,13 +38,18 @@ options:
     description: Name of the user's active job (as given to M(g5k.testbed.oar_job)).
     type: str
   subnets:
-    description: Subnets to expand instead of a job's (CIDRs), for example to plan before reserving.
+    description:
+      - Subnets to expand instead of a job's (IPv4 CIDRs), for example to plan before reserving.
+      - Each must lie inside the site's subnet range (C(g5ksubnet) of the Reference API), whose
+        gateway and netmask are returned; others are refused.
     type: list
     elements: str
   count:
     description:
       - How many IP/MAC pairs to return; all when unset, none with V(0).
       - More than the subnets hold (from O(offset)) is refused, never cut short.
+      - At most 65536 pairs (a /16) are returned at once; for larger ranges give O(count) and
+        O(offset) to take slices.
     type: int
   offset:
     description: Index of the first pair to return (0 = the first host address of the first block).
@@ -139,15 +144,18 @@ api_requests:
   sample: 3
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.g5k.testbed.plugins.module_utils.g5k_module import G5kModule
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError, path_of
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import api_user, check_job_name, find_job_by_name, read_job
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
 from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import (
     HAS_NETADDR,
+    MAX_PAIRS,
     NETADDR_IMPORT_ERROR,
+    check_in_site_range,
     ip_mac_pairs,
     merged_cidrs,
     site_network,
@@ -179,7 +187,12 @@ def site_dns(client, site):
 
 
 def check_slice(count, offset, total, subnets):
-    """Asking for more addresses than the subnets hold is refused, not silently cut short."""
+    """Asking for more addresses than the subnets hold is refused, not silently cut short; so is
+    a list too large to return at once."""
+    wanted = total - offset if count is None else count
+    if wanted > MAX_PAIRS:
+        raise G5kInputError("%d addresses asked at once (%s): at most %d are returned per task, give count (and "
+                            "offset for the next slices)" % (wanted, ", ".join(sorted(subnets)), MAX_PAIRS))
     if count is not None and offset + count > total:
         raise G5kInputError("%d addresses asked from offset %d, but %s hold %d usable addresses: reserve more "
                             "or larger subnets (oar_job subnet_prefix, subnet_count)" % (
@@ -198,6 +211,8 @@ def work(module, client):
     else:
         job_id, subnets = job_subnets(client, params)
     try:
+        if params["subnets"]:
+            check_in_site_range(subnets, site_doc["g5ksubnet"]["network"])
         total = usable_count(subnets)
     except ValueError as exc:  # netaddr's AddrFormatError is a ValueError too
         raise G5kInputError("subnets: %s" % exc)
@@ -211,7 +226,7 @@ def work(module, client):
 
 
 def main():
-    module = AnsibleModule(
+    module = G5kModule(
         argument_spec=module_argument_spec(
             site=dict(type="str", required=True),
             job_id=dict(type="int"),

@@ -59,10 +59,15 @@ options:
     description: Environment version; the latest when unset.
     type: int
   key:
-    description: SSH public key (content or an http(s) URL) to install for root.
+    description:
+      - SSH public key (content, one or more C(authorized_keys) lines, or an http(s) URL) to install for root.
+      - Every line must be an SSH public key (C(ssh-ed25519 AAAA... comment)). A private key is refused
+        and never sent, because the API shows a deployment's key to every user of the site.
     type: str
   key_file:
-    description: File (on the host running the module) holding the SSH public key to install.
+    description:
+      - File (on the host running the module) holding the SSH public key to install (a C(.pub) file).
+      - Checked like O(key); a private key file is refused and never sent.
     type: path
   vlan:
     description:
@@ -88,7 +93,7 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait before failing.
+    description: Seconds to wait before failing, at least 1 (checked before any deployment starts).
     type: int
     default: 1800
 seealso:
@@ -151,8 +156,8 @@ pending:
   type: bool
   sample: false
 done:
-  description: What the task wrote on the platform before it failed (deployments started).
-  returned: failure
+  description: What the task wrote on the platform (deployments started), with every step of O(wait=true).
+  returned: when the task wrote something, and on failure
   type: list
   elements: str
   sample: ["started deployment D-967b6741 of debian12-min on parasilo-1.rennes.grid5000.fr at rennes"]
@@ -166,26 +171,36 @@ api_requests:
 from collections import OrderedDict
 from functools import partial
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.g5k.testbed.plugins.module_utils.g5k_module import G5kModule
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError, path_of
 from ansible_collections.g5k.testbed.plugins.module_utils.deployments import deployment_matches, node_states
 from ansible_collections.g5k.testbed.plugins.module_utils.environments import check_environment
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user, read_job
+from ansible_collections.g5k.testbed.plugins.module_utils.polling import check_wait_timeout, wait_argument_spec
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
+from ansible_collections.g5k.testbed.plugins.module_utils.ssh_public_keys import check_public_keys
 from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import lost_note, write_or_read_back
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import node_fqdn, split_node_name
 
 
 def read_key(params):
+    """The public key(s) to send, checked: a private key must never reach the API."""
     if params["key_file"]:
         try:
             with open(params["key_file"]) as handle:
-                return handle.read().strip()
-        except (IOError, OSError) as exc:
+                text, source = handle.read(), "key_file %s" % params["key_file"]
+        except (IOError, OSError, UnicodeDecodeError) as exc:
             raise G5kInputError("cannot read key_file %s: %s" % (params["key_file"], exc))
-    return params["key"]
+    elif params["key"] is None or params["key"].strip().startswith(("http://", "https://")):
+        return params["key"]  # an URL is fetched by Kadeploy
+    else:
+        text, source = params["key"], "key"
+    try:
+        return "\n".join(check_public_keys(text, source))
+    except ValueError as exc:
+        raise G5kInputError(str(exc))
 
 
 def job_of(client, site, user, job_id, fqdns):
@@ -311,12 +326,15 @@ def work(module, client, done):
         params["vlan"] = None  # the production network is what Kadeploy does without a VLAN
     if params["max_attempts"] < 1:
         raise G5kInputError("max_attempts must be at least 1")
+    check_wait_timeout(params["wait_timeout"])
     key = read_key(params)
     user, plans = prepare(client, params)
     result = step(module, client, user, plans, key, params["force"], done)
     before = result.pop("before")
     if result["failed_nodes"]:
-        result["msg"] = "nodes still KO after %d deployments: %s" % (params["max_attempts"], ", ".join(result["failed_nodes"]))
+        result["msg"] = ("nodes still KO after %d deployments: %s; this task counts every deployment of the job and "
+                         "will not try them again: once the nodes or the platform are fixed, run it with force: true "
+                         "(or a higher max_attempts)" % (params["max_attempts"], ", ".join(result["failed_nodes"])))
         module.fail_json(done=done.lines, **result)
     if module._diff:
         result["diff"] = {"before": before, "after": dict(
@@ -325,7 +343,7 @@ def work(module, client, done):
 
 
 def main():
-    module = AnsibleModule(
+    module = G5kModule(
         argument_spec=module_argument_spec(
             nodes=dict(type="list", elements="str", required=True),
             site=dict(type="str"),
@@ -337,8 +355,7 @@ def main():
             job_id=dict(type="int"),
             force=dict(type="bool", default=False),
             max_attempts=dict(type="int", default=3),
-            wait=dict(type="bool", default=True),
-            wait_timeout=dict(type="int", default=1800),
+            **wait_argument_spec(True, 1800)
         ),
         mutually_exclusive=[("key", "key_file")],
         supports_check_mode=True,

@@ -118,8 +118,8 @@ api_requests:
   sample: 2
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.g5k.testbed.plugins.module_utils.g5k_module import G5kModule
 from ansible_collections.g5k.testbed.plugins.module_utils.environments import list_environments
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
@@ -137,7 +137,7 @@ def work(module, client):
 
 
 def main():
-    module = AnsibleModule(
+    module = G5kModule(
         argument_spec=module_argument_spec(
             site=dict(type="str", required=True),
             name=dict(type="str"),

@@ -93,8 +93,8 @@ api_requests:
   sample: 3
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.g5k.testbed.plugins.module_utils.g5k_module import G5kModule
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError
 from ansible_collections.g5k.testbed.plugins.module_utils.kavlan_api import set_dhcpd
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
@@ -127,7 +127,7 @@ def work(module, client, done):
 
 
 def main():
-    module = AnsibleModule(
+    module = G5kModule(
         argument_spec=module_argument_spec(
             site=dict(type="str", required=True),
             vlan=dict(type="str", required=True),

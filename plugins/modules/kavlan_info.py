@@ -111,8 +111,8 @@ api_requests:
   sample: 4
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.g5k.testbed.plugins.module_utils.g5k_module import G5kModule
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError, path_of
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import active_jobs, api_user, read_job
@@ -158,7 +158,7 @@ def work(client, params):
 
 
 def main():
-    module = AnsibleModule(
+    module = G5kModule(
         argument_spec=module_argument_spec(
             site=dict(type="str", required=True),
             job_id=dict(type="int"),

@@ -168,8 +168,8 @@ nodes:
       type: str
       sample: 10.24.7.1
 done:
-  description: What the task changed before it failed (interfaces moved, per site).
-  returned: failure
+  description: What the task changed (interfaces moved, per site).
+  returned: when the task wrote something, and on failure
   type: list
   elements: str
   sample: ["moved into VLAN 16 at rennes: parasilo-1.rennes.grid5000.fr"]
@@ -183,8 +183,8 @@ api_requests:
 from collections import OrderedDict
 from functools import partial
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.g5k.testbed.plugins.module_utils.g5k_module import G5kModule
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kApiError, G5kInputError
 from ansible_collections.g5k.testbed.plugins.module_utils.kavlan_api import (
     failures_of,
@@ -361,7 +361,7 @@ def work(module, client, done):
 
 
 def main():
-    module = AnsibleModule(
+    module = G5kModule(
         argument_spec=module_argument_spec(
             nodes=dict(type="list", elements="str", required=True),
             site=dict(type="str"),

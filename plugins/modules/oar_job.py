@@ -15,7 +15,13 @@ description:
   - Replaces C(oarsub) and C(oargridsub) with an idempotent task.
   - A job is identified by O(name), the API user and the site, among the user's active jobs
     (waiting, launching, running...). An existing job with that name is reused, never duplicated;
-    two active jobs with that name on one site is an error the module will not guess its way out of.
+    two active jobs with that name on one site is an error the module will not guess its way out of
+    with O(state=present). O(state=absent) deletes every active job with the name, which is the way to
+    remove duplicates made elsewhere (by hand, or by another controller).
+  - Run it once per play (C(run_once=true)) when the play targets several hosts; the job is the
+    play's, not a host's. Tasks with the same O(name) running at the same time on one controller
+    (several hosts without C(run_once), several runs of a play) take turns, so only the first
+    creates the job and the others find it (C(changed=false)).
   - With several sites (O(sites)), all sites are validated first; if creating the job of one site
     fails, the jobs this task created on the other sites are deleted again, so nothing is left half done.
   - Sites whose scheduler is not OAR (for example Slurm sites) are refused.
@@ -49,7 +55,8 @@ options:
     required: true
   state:
     description:
-      - V(present) reserves (or finds) the job on every site; V(absent) deletes it where it exists.
+      - V(present) reserves (or finds) the job on every site; V(absent) deletes it where it exists,
+        and every other active job with the same name too (duplicates).
     type: str
     choices: [present, absent]
     default: present
@@ -145,7 +152,8 @@ options:
     description:
       - Job duration as text, V(H), V(H:MM) or V(H:MM:SS).
       - Quote it in YAML. An unquoted C(2:00) is read by YAML as the number 120 (base 60), which
-        OAR would take as 120 hours - numbers are refused with a message saying so.
+        OAR would take as 120 hours - numbers are refused with a message giving the quoted text
+        (C(1:30:00) read as 5400 gives V("1:30:00"); C(1.5) gives V("1:30")).
     type: raw
     default: "1:00:00"
   types:
@@ -178,13 +186,16 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait before failing. The jobs are kept; the message gives their uids, states and,
-        for a waiting job, when OAR plans to start it.
+      - Seconds to wait before failing, at least 1 (checked before anything is submitted). The jobs
+        are kept; the message gives their uids, states and, for a waiting job, when OAR plans to start it.
     type: int
     default: 900
 notes:
   - The walltime is sent inside the resource string, because the API truncates a top-level walltime to an integer.
   - On a frontend with an anonymous client, jobs are matched with the login in E(USER).
+  - When the answer to a submission or a deletion is lost, the task reads the job back to tell what
+    happened; if reading back fails too, it fails with C(changed=true) and says the job may exist;
+    a re-run finds it by its name.
 seealso:
   - module: g5k.testbed.kadeploy
   - module: g5k.testbed.kavlan_vlan
@@ -224,7 +235,14 @@ EXAMPLES = r"""
     nodes: [parasilo-1]
     subnet_prefix: 18
 
-- name: Release the job
+- name: A play on several hosts reserves one job for all of them
+  g5k.testbed.oar_job:
+    name: shared
+    site: rennes
+    clusters: [{name: parasilo, nodes: 2}]
+  run_once: true
+
+- name: Release the job (and any duplicate with its name)
   g5k.testbed.oar_job:
     name: kavlan-tutorial
     site: rennes
@@ -311,8 +329,10 @@ pending:
   type: bool
   sample: false
 done:
-  description: What the task wrote on the platform before it failed (jobs submitted, deleted).
-  returned: failure
+  description:
+    - What the task wrote on the platform (jobs submitted, deleted), with every step of O(wait=true).
+    - A line starting with C(maybe:) is a write whose answer was lost and could not be read back.
+  returned: when the task wrote something, and on failure
   type: list
   elements: str
   sample: ["submitted job 12 at rennes", "deleted job 12 at rennes again (rollback)"]
@@ -325,8 +345,8 @@ api_requests:
 
 from functools import partial
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.g5k.testbed.plugins.module_utils.g5k_module import G5kModule
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import (
     G5kApiError,
     G5kInputError,
@@ -335,8 +355,10 @@ from ansible_collections.g5k.testbed.plugins.module_utils.api_client import (
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import (
     FINAL_STATES,
+    active_jobs,
     api_user,
     check_job_name,
+    delete_job,
     find_job_by_name,
     job_summary,
 )
@@ -347,9 +369,13 @@ from ansible_collections.g5k.testbed.plugins.module_utils.oar_resources import (
     normalize_walltime,
     walltime_seconds,
 )
-from ansible_collections.g5k.testbed.plugins.module_utils.polling import poll_until
+from ansible_collections.g5k.testbed.plugins.module_utils.polling import check_wait_timeout, poll_until, wait_argument_spec
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
-from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import lost_note, write_or_read_back
+from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import (
+    UnconfirmedWrite,
+    lost_note,
+    write_or_read_back,
+)
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import cluster_of, node_fqdn, split_node_name
 
 DEFAULT_COMMAND = "sleep 31536000"
@@ -537,8 +563,8 @@ def present(module, client, catalog, user, specs, done):
                             "submit job %s at %s" % (params["name"], site)),
                     partial(find_job_by_name, client, site, user, params["name"]))
             except G5kApiError as exc:
-                hints = [h for h in (exc.hint, rollback(client, created, done)) if h]
-                raise G5kApiError(exc.operation, exc.method, exc.path, exc.status, exc.body, "; ".join(hints))
+                exc.add_hint(rollback(client, created, done, isinstance(exc, UnconfirmedWrite)))
+                raise
             created.append(entry)
             entry["uid"] = (job or {}).get("uid")
             entry["state"] = (job or {}).get("state", "waiting")
@@ -549,17 +575,17 @@ def present(module, client, catalog, user, specs, done):
     return entries, bool(to_create), before, dict((site, found) for site, found in kept.items() if found)
 
 
-def rollback(client, created, done):
+def rollback(client, created, done, unsure=False):
     """Delete the jobs this task created, and wait until OAR has ended them: deletion is
     asynchronous, and a re-run must not find (and adopt) a job that is only being killed."""
     if not created:
-        return "no job was created by this task"
+        # after an unconfirmed submission the job may exist: its hint says so, do not deny it
+        return None if unsure else "no job was created by this task"
     outcome = []
     for entry in created:
-        path = path_of("sites", entry["site"], "jobs", entry["uid"])
         try:
-            client.delete(path, "roll back job", missing_ok=True)
-            done.record("deleted job %s at %s again (rollback)" % (entry["uid"], entry["site"]))
+            lost = delete_job(client, entry["site"], entry["uid"], "roll back job")
+            done.record("deleted job %s at %s again (rollback)%s" % (entry["uid"], entry["site"], lost_note(lost)))
             over = poll_until(lambda: refresh(client, [entry])[0]["state"],
                               lambda state: state in FINAL_STATES + ("absent",),
                               ROLLBACK_TIMEOUT, interval=1, sleep=client.sleep)[1]
@@ -571,18 +597,22 @@ def rollback(client, created, done):
 
 
 def absent(module, client, catalog, user, specs, done):
+    """Every active job with the name goes, duplicates included (the way to remove them)."""
     entries = []
     for spec in specs:
         catalog.oar_site(spec["site"], "OAR jobs")
-        job = find_job_by_name(client, spec["site"], user, module.params["name"])
-        entries.append(job_summary(spec["site"], job or {"name": module.params["name"], "state": "absent"}))
+        jobs = sorted(active_jobs(client, spec["site"], user, module.params["name"]), key=lambda j: j["uid"])
+        entries.extend(job_summary(spec["site"], job) for job in jobs)
+        if not jobs:
+            entries.append(job_summary(spec["site"], {"name": module.params["name"], "state": "absent"}))
     before = dict((e["site"], e["state"]) for e in entries)
     found = [e for e in entries if e["uid"] is not None]
     if found and not module.check_mode:
         for entry in found:
-            client.delete(path_of("sites", entry["site"], "jobs", entry["uid"]),
-                          "delete job %s at %s" % (entry["uid"], entry["site"]), missing_ok=True)
-            done.record("deleted job %s at %s" % (entry["uid"], entry["site"]))
+            lost = delete_job(client, entry["site"], entry["uid"], "delete job %s at %s" % (entry["uid"], entry["site"]))
+            done.record("deleted job %s at %s%s" % (entry["uid"], entry["site"], lost_note(lost)))
+            if lost:
+                module.warn(done.lines[-1])
         refresh(client, found)
     return entries, bool(found), before, {}
 
@@ -592,6 +622,7 @@ def work(module, client, done):
     the action plugin's loop, which runs this step again and shows the progress."""
     params = module.params
     check_job_name(params["name"])
+    check_wait_timeout(params["wait_timeout"])
     user = api_user(client)
     if not user:
         raise G5kInputError("cannot tell whose jobs to look for: set api_username (or USER on a frontend)")
@@ -630,11 +661,10 @@ def main():
         properties=dict(type="str"),
         reservation=dict(type="str"),
         command=dict(type="str"),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=900),
+        **wait_argument_spec(False, 900)
     )
     options.update(resource_options())
-    module = AnsibleModule(
+    module = G5kModule(
         argument_spec=module_argument_spec(**options),
         mutually_exclusive=[("site", "sites")],
         required_one_of=[("site", "sites")],

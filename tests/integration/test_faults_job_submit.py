@@ -4,7 +4,7 @@ converges, and there is never more than one job with the play's name."""
 
 import pytest
 
-from fault_harness import assert_no_duplicate_job, fast_emulator, run_one, set_faults, set_rules
+from fault_harness import api, assert_no_duplicate_job, fast_emulator, hits_left, run_one, set_faults, set_rules
 
 pytestmark = pytest.mark.slow
 SUBMIT = {"method": "POST", "path": "/sites/rennes/jobs"}
@@ -83,3 +83,37 @@ def test_after_an_answer_lost_a_rerun_adopts_the_job_without_a_duplicate(tmp_pat
     assert not rerun.get("failed"), rerun.get("msg")
     assert rerun["changed"] is False and rerun["jobs"][0]["uid"] == created["uid"]
     assert assert_no_duplicate_job(emulator, "adopted")["uid"] == created["uid"]
+
+
+def test_a_lost_submission_answer_with_a_failing_read_back_says_the_job_may_exist(tmp_path, emulator):
+    # the first listing (is there a job already?) passes; the answer to the POST is lost after OAR
+    # created the job; every listing after it (the read back) fails
+    set_rules(emulator, {"fault": "none", "method": "GET", "path": "/sites/rennes/jobs", "count": 1},
+              dict(SUBMIT, fault="lost_answer"),
+              {"fault": "error", "method": "GET", "path": "/sites/rennes/jobs", "count": 50})
+    result = run_one(tmp_path, emulator, "Reserve", "oar_job", dict(reserve_args("unsure"), wait=False, api_retries=1))
+    set_rules(emulator)
+    job = assert_no_duplicate_job(emulator, "unsure")
+    assert job is not None  # OAR made it
+    assert result.get("failed") and result["changed"] is True, result
+    assert "no job was created" not in result["msg"]
+    assert "so it MAY have done it" in result["msg"] and "POST /sites/rennes/jobs got no HTTP answer" in result["msg"]
+    assert any(line.startswith("maybe: POST /sites/rennes/jobs") for line in result["done"]), result["done"]
+    assert_converged(tmp_path, emulator, "unsure")
+
+
+def test_lost_answers_to_every_delete_are_settled_by_reading_the_job_back(tmp_path, emulator):
+    created = reserve(tmp_path, emulator, "doomed")
+    assert not created.get("failed"), created.get("msg")
+    uid = created["jobs"][0]["uid"]
+    set_rules(emulator, {"fault": "lost_answer", "method": "DELETE", "path": "/sites/rennes/jobs/%s" % uid, "count": 3})
+    result = run_one(tmp_path, emulator, "Release", "oar_job",
+                     {"name": "doomed", "site": "rennes", "state": "absent", "api_retries": 2})
+    assert hits_left(emulator) == [0]  # every DELETE answer was lost
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] is True
+    assert result["done"] == ["deleted job %s at rennes (no answer to DELETE /sites/rennes/jobs/%s: found by reading back)"
+                              % (uid, uid)]
+    assert any("found by reading back" in w for w in result.get("warnings", []))
+    job = api(emulator.url, "GET", "/sites/rennes/jobs/%s" % uid)
+    assert job["state"] == "terminated" or any(e["type"] == "FRAG_JOB_REQUEST" for e in job["events"]), job

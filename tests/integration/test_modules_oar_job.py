@@ -4,9 +4,21 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "modules"))
-from g5k_module_harness import api, assert_pattern, emulator_for, run_playbook, run_task  # noqa: E402
+from fault_harness import set_faults  # noqa: E402
+from g5k_module_harness import (  # noqa: E402
+    api,
+    assert_pattern,
+    emulator_for,
+    playbook_process,
+    playbook_report,
+    playbook_results,
+    run_playbook,
+    run_task,
+)
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +103,40 @@ def test_job_info_lists_my_jobs_across_sites_with_the_walltime_left(emulator, tm
                       tmp_path=tmp_path)
     assert theirs["jobs"] == []
     run_task("oar_job", dict(args, state="absent", wait=False), emulator.url, tmp_path=tmp_path)
+
+
+def one_job_play(tmp_path, name):
+    """A play reserving job ``name`` on every host of the inventory, without run_once."""
+    play = [{"name": "parallel", "hosts": "all", "gather_facts": False, "tasks": [{"name": "Reserve", "g5k.testbed.oar_job": {
+        "name": name, "site": "rennes", "clusters": [{"name": "parasilo", "nodes": 1}],
+        "api_uri": "{{ g5k_api_uri }}", "api_username": "{{ g5k_user }}", "api_password": "{{ g5k_password }}"}}]}]
+    path = tmp_path / ("parallel-%s.yml" % name)
+    path.write_text(yaml.safe_dump(play))
+    return str(path)
+
+
+@pytest.fixture
+def slow_api(emulator):
+    """API latency 0.3 s: tasks running at once all list the jobs before any has created one."""
+    set_faults(emulator, latency=0.3)
+    yield emulator
+    set_faults(emulator, latency=0)
+
+
+def test_a_play_on_three_hosts_without_run_once_makes_one_job(slow_api, tmp_path):
+    report = playbook_report(playbook_process(one_job_play(tmp_path, "trio"), slow_api.url, hosts="a,b,c"))
+    results = [report[host]["Reserve"] for host in "abc"]
+    assert [r.get("failed") for r in results] == [None] * 3, [r.get("msg") for r in results]
+    assert sorted(r["changed"] for r in results) == [False, False, True]
+    jobs = active_jobs(slow_api, "trio")
+    assert len(jobs) == 1 and all(r["jobs"][0]["uid"] == jobs[0]["uid"] for r in results)
+
+
+def test_three_runs_at_once_make_one_job_and_one_change(slow_api, tmp_path):
+    path = one_job_play(tmp_path, "concurrent")
+    processes = [playbook_process(path, slow_api.url) for _ in range(3)]
+    results = [playbook_results(process)["Reserve"] for process in processes]
+    assert [r.get("failed") for r in results] == [None] * 3, [r.get("msg") for r in results]
+    assert sorted(r["changed"] for r in results) == [False, False, True]
+    jobs = active_jobs(slow_api, "concurrent")
+    assert len(jobs) == 1 and all(r["jobs"][0]["uid"] == jobs[0]["uid"] for r in results)

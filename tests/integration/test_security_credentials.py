@@ -138,3 +138,32 @@ def test_a_credentials_file_readable_by_others_is_warned_about(tmp_path, emulato
     assert "[WARNING]" in output and options["api_config"] in output and "readable" in output
     warned = [line for line in output.splitlines() if "[WARNING]" in line and "readable by group or others" in line]
     assert len(warned) == 1, warned  # once per run, not once per task
+
+
+def test_a_password_in_api_uri_is_hidden_when_argument_validation_fails(tmp_path, emulator):
+    """Ansible shows a task's arguments when they fail validation: the URI's password, written
+    plainly or percent-encoded, must be hidden there too (issue 21, D14)."""
+    host = urllib.parse.urlsplit(emulator.url).netloc
+    encoded = SECRET.replace("-", "%2D")
+    uris = {"plain": "http://%s:%s@%s/stable" % (USER, SECRET, host),
+            "encoded": "http://%s:%s@%s/stable" % (USER, encoded, host)}
+    tasks = []
+    for form, uri in uris.items():
+        uri_options = {"api_uri": uri}
+        tasks += [
+            # register before ignore_errors: the two lines Ansible quotes above a failed task hold no URI
+            {"name": "Timeout " + form, "g5k.testbed.kavlan_info": dict(uri_options, site="rennes", api_timeout="abc"),
+             "register": "timeout", "ignore_errors": True},
+            {"name": "Job " + form, "g5k.testbed.oar_job": dict(uri_options, name=["a"], site="rennes"),
+             "register": "job", "ignore_errors": True},
+            {"name": "Wait " + form, "g5k.testbed.oar_job": dict(uri_options, name="x", site="rennes", wait=True,
+                                                              wait_timeout="abc"),
+             "register": "wait", "ignore_errors": True},
+            {"name": "Read " + form, "g5k.testbed.kavlan_info": dict(uri_options, site="rennes"), "register": "read",
+             "ignore_errors": True},
+        ]
+    output = run_play(tmp_path, tasks)
+    assert "cannot be converted to an int" in output and "name must be text, got a list" in output  # they failed
+    assert output.count("ok: [localhost]") == 2  # and both URIs work
+    assert_nowhere(output, SECRET)
+    assert encoded not in output

@@ -1,6 +1,7 @@
 """Shared pytest setup for the unit tests: import path and the scripted Grid'5000 API."""
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -33,3 +34,11 @@ def fake_api(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     yield api
     assert not api.unscripted, "requests nobody scripted: %s" % api.unscripted
+
+
+@pytest.fixture(scope="session")
+def key_pair(tmp_path_factory):
+    """A real ed25519 key pair made by ssh-keygen: the private key's path (``.pub`` beside it)."""
+    path = tmp_path_factory.mktemp("keys") / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "me@laptop", "-f", str(path)], check=True)
+    return path

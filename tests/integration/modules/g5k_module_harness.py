@@ -5,7 +5,9 @@
 - ``CountingProxy(target_url)``: an HTTP proxy on 127.0.0.1 that forwards to the emulator and
   counts the requests it carries, so tests measure what the modules really send.
 - ``run_playbook(name, api_uri, check=False, **extra_vars)``: runs ``<name>.yml`` from this
-  folder with ansible-playbook (JSON callback) and returns ``{task name: result}``.
+  folder with ansible-playbook (JSON callback) and returns ``{task name: result}``;
+  ``playbook_process(..., hosts="a,b,c")`` starts one (for runs at the same time) and
+  ``playbook_results(process, host)`` reads a host's results, ``playbook_report(process)`` every host's.
 - ``run_task(module, args, api_uri, check=False, user="jdoe", tmp_path=...)``: one task, its result.
 - ``api(url, method, path, body=None, user="jdoe")``: a direct API call, to verify state.
 """
@@ -116,7 +118,9 @@ def task_result(results, task):
     return results[task]
 
 
-def run_playbook(name, api_uri, check=False, user="jdoe", **extra_vars):
+def playbook_process(name, api_uri, check=False, user="jdoe", hosts="localhost", **extra_vars):
+    """ansible-playbook (JSON callback) on ``name`` for the comma-separated ``hosts`` (run on
+    the controller), started: a ``subprocess.Popen`` whose output ``playbook_results`` reads."""
     env = dict(os.environ)
     env.update(ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_NOCOLOR="1",
@@ -125,22 +129,37 @@ def run_playbook(name, api_uri, check=False, user="jdoe", **extra_vars):
                  ansible_python_interpreter=str(ROOT / ".venv" / "bin" / "python"))
     playbook = name if name.endswith(".yml") else str(HERE / (name + ".yml"))
     command = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), playbook,
-               "-i", "localhost,", "-c", "local", "-e", json.dumps(extra)]
+               "-i", hosts + ",", "-c", "local", "-e", json.dumps(extra)]
     if check:
         command.append("--check")
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def playbook_results(process, host="localhost"):
+    """``{task name: result}`` of ``host`` from a finished ``playbook_process``."""
+    return playbook_report(process).get(host, {})
+
+
+def playbook_report(process):
+    """``{host: {task name: result}}`` from a finished ``playbook_process``."""
+    stdout, stderr = process.communicate(timeout=600)
     # progress lines of the action plugins come before the JSON report
-    lines = done.stdout.splitlines()
+    lines = stdout.splitlines()
     start = lines.index("{") if "{" in lines else 0
     try:
         report = json.loads("\n".join(lines[start:]))
     except ValueError:
-        raise AssertionError("ansible-playbook output is not JSON:\n%s\n%s" % (done.stdout[-3000:], done.stderr[-3000:]))
+        raise AssertionError("ansible-playbook output is not JSON:\n%s\n%s" % (stdout[-3000:], stderr[-3000:]))
     results = {}
     for play in report["plays"]:
         for task in play["tasks"]:
-            results[task["task"]["name"]] = task["hosts"]["localhost"]
+            for host, result in task["hosts"].items():
+                results.setdefault(host, {})[task["task"]["name"]] = result
     return results
+
+
+def run_playbook(name, api_uri, check=False, user="jdoe", **extra_vars):
+    return playbook_results(playbook_process(name, api_uri, check=check, user=user, **extra_vars))
 
 
 def api(url, method, path, body=None, user="jdoe"):

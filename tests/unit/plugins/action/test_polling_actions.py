@@ -100,7 +100,7 @@ def test_without_wait_or_in_check_mode_the_module_runs_once(clock, shown):
     for args, check in (({"name": "x", "site": "rennes"}, False), ({"name": "x", "site": "rennes", "wait": True}, True)):
         action, sent = make_action(oar_job_action, args, [{"changed": True, "pending": True, "jobs": []}], check_mode=check)
         action.run(task_vars={})
-        assert len(sent) == 1 and sent[0][1] == args
+        assert len(sent) == 1 and sent[0][1] == dict(args, wait=args.get("wait", False), wait_timeout=900)
     assert shown == []
 
 
@@ -127,3 +127,61 @@ def test_kadeploy_that_deployed_nothing_says_so(clock, shown):
     action.run(task_vars={})
     assert shown == ["g5k.testbed.kadeploy: nothing deployed, debian12-min already ran on the nodes in this job: "
                      "3 OK (parasilo-1, parasilo-2, parasilo-3) (0s elapsed)"]
+
+
+# ---- issue 21: options converted once, every step's warnings and done lines kept ------------------
+
+@pytest.mark.parametrize("given, wait, timeout", [
+    ({"wait": "no"}, False, 900), ({"wait": "yes", "wait_timeout": "20"}, True, 20), ({"wait": 1, "wait_timeout": 20.0}, True, 20)])
+def test_wait_options_are_converted_like_the_module_does(clock, shown, given, wait, timeout):
+    steps = [{"changed": True, "pending": False, "jobs": [job("running")]}]
+    action, sent = make_action(oar_job_action, dict({"name": "x", "site": "rennes"}, **given), steps)
+    result = action.run(task_vars={})
+    assert not result.get("failed"), result
+    assert len(sent) == 1 and (sent[0][1]["wait_timeout"]) == timeout
+    assert sent[0][1]["wait"] is False  # a waiting run's steps do not wait themselves, a run without wait neither
+    assert bool(shown) is wait  # only a waiting run shows progress
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"wait": True, "wait_timeout": -5}, "wait_timeout is -5: give the seconds to wait, at least 1 (or wait: false)"),
+    ({"wait": True, "wait_timeout": 0}, "wait_timeout is 0"),
+    ({"wait": True, "wait_timeout": "soon"}, "wait_timeout"),
+    ({"wait": "maybe"}, "wait"),
+])
+def test_unusable_wait_options_are_refused_before_the_module_runs(clock, shown, given, message):
+    action, sent = make_action(oar_job_action, dict({"name": "x", "site": "rennes"}, **given),
+                               [{"changed": True, "pending": False, "jobs": []}])
+    result = action.run(task_vars={})
+    assert result["failed"] and result["changed"] is False and message in result["msg"]
+    assert sent == []  # nothing submitted
+
+
+def test_every_steps_warnings_and_done_lines_are_kept(clock, shown):
+    lost = "submitted job 7 at rennes (no answer to POST /sites/rennes/jobs: found by reading back)"
+    steps = [{"changed": True, "pending": True, "jobs": [job("waiting")], "warnings": [lost], "done": [lost]},
+             {"changed": False, "pending": True, "jobs": [job("launching")]},
+             {"changed": False, "pending": False, "jobs": [job("running")], "warnings": ["later"]}]
+    action, sent = make_action(oar_job_action, {"name": "x", "site": "rennes", "wait": True}, steps)
+    result = action.run(task_vars={})
+    assert result["warnings"] == [lost, "later"] and result["done"] == [lost]
+
+
+def test_a_failing_kadeploy_wait_keeps_the_first_steps_done_lines(clock, shown):
+    started = "started deployment D-1 of e on parasilo-1.rennes.grid5000.fr at rennes"
+    steps = [{"changed": True, "pending": True, "deployments": ["D-1"], "done": [started], "nodes": {}},
+             {"failed": True, "changed": False, "msg": "nodes still KO after 1 deployments", "done": [], "nodes": {}}]
+    action, sent = make_action(kadeploy_action, {"nodes": ["parasilo-1"], "environment": "e"}, steps)
+    result = action.run(task_vars={})
+    assert result["failed"] and result["changed"] is True and result["done"] == [started]
+
+
+def test_oar_job_steps_hold_the_job_name_lock(clock, shown, monkeypatch, tmp_path):
+    from ansible_collections.g5k.testbed.plugins.action import oar_job as module
+    held = []
+    monkeypatch.setattr(module, "job_name_lock", lambda name: held.append(name) or module_polling.contextlib.nullcontext())
+    action, sent = make_action(oar_job_action, {"name": "x", "site": "rennes", "wait": True},
+                               [{"changed": True, "pending": True, "jobs": [job("waiting")]},
+                                {"changed": False, "pending": False, "jobs": [job("running")]}])
+    action.run(task_vars={})
+    assert held == ["x", "x"]

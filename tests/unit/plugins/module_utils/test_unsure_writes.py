@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kApiError
-from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import lost_note, write_or_read_back
+from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import UnconfirmedWrite, lost_note, write_or_read_back
 
 
 def failing(status):
@@ -42,10 +42,12 @@ def test_a_failing_read_back_is_named_in_the_write_error():
     def unreadable():
         raise G5kApiError("list jobs", "GET", "/sites/rennes/jobs", 503)
 
-    with pytest.raises(G5kApiError) as raised:
+    with pytest.raises(UnconfirmedWrite) as raised:
         write_or_read_back(failing(-1), unreadable)
     assert raised.value.status == -1 and raised.value.operation == "submit job x at rennes"
-    assert raised.value.hint.startswith("a hint; reading back whether the platform acted failed too: list jobs")
+    assert raised.value.unread.status == 503
+    assert raised.value.hint.startswith("a hint; reading back whether the platform acted failed too (list jobs")
+    assert "so it MAY have done it" in raised.value.hint
 
 
 def test_lost_note_names_the_request_only_when_an_answer_was_lost():

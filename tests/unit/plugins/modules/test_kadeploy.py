@@ -46,7 +46,7 @@ def deploy(extra=None, **kwargs):
 
 def args(**extra):
     merged = dict(AUTH, nodes=["parasilo-1", "parasilo-2"], site="rennes", environment="debian12-nfs",
-                  key="ssh-ed25519 AAAA test@host", vlan="4")
+                  key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5rZXk test@host", vlan="4")
     merged.update(extra)
     return dict((k, v) for k, v in merged.items() if v is not None)
 
@@ -70,7 +70,7 @@ def test_deploy_waits_then_second_run_is_a_no_op(fake_api, rennes):
     result = deploy()
     assert result["changed"] is True
     body = fake_api.requests("POST", "/sites/rennes/deployments")[0].body
-    assert body == {"nodes": [N1, N2], "environment": "debian12-nfs", "key": "ssh-ed25519 AAAA test@host", "vlan": 4}
+    assert body == {"nodes": [N1, N2], "environment": "debian12-nfs", "key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5rZXk test@host", "vlan": 4}
     assert result["ok_nodes"] == [N1, N2] and result["failed_nodes"] == []
     assert result["nodes"][N1] == {"state": "OK", "attempts": 1, "deployment": "D-1"}
     again = deploy()
@@ -104,11 +104,9 @@ def test_nodes_still_ko_after_max_attempts_fail_with_per_node_results(fake_api, 
     assert len(fake_api.requests("POST")) == 2
 
 
-def test_key_file_is_read(fake_api, rennes, tmp_path):
-    key = tmp_path / "id.pub"
-    key.write_text("ssh-rsa BBBB me@laptop\n")
-    deploy(dict(key=None, key_file=str(key)))
-    assert fake_api.requests("POST")[0].body["key"] == "ssh-rsa BBBB me@laptop"
+def test_key_file_is_read(fake_api, rennes, key_pair):
+    deploy(dict(key=None, key_file=str(key_pair) + ".pub"))
+    assert fake_api.requests("POST")[0].body["key"] == (key_pair.parent / "id_ed25519.pub").read_text().strip()
 
 
 def test_deployment_error_from_the_api_is_reported(fake_api, rennes):

@@ -205,7 +205,7 @@ def test_submission_failing_with_5xx_is_not_retried(fake_api, rennes):
 @pytest.fixture
 def warnings(monkeypatch):
     shown = []
-    monkeypatch.setattr(oar_job.AnsibleModule, "warn", lambda self, text: shown.append(text))
+    monkeypatch.setattr(oar_job.G5kModule, "warn", lambda self, text: shown.append(text))
     return shown
 
 

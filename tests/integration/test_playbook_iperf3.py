@@ -24,7 +24,7 @@ from fabric_harness import api_call, release_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "plugins" / "modules"))
-from kvm_guest_host import guest_image  # noqa: E402  (kvm_guest's boot test image, cached in .build)
+from kvm_guest_host import guest_image  # noqa: E402  (kvm_guest's boot test image, cached once per machine)
 
 pytestmark = pytest.mark.fabric
 
@@ -274,7 +274,7 @@ def test_on_guests_the_same_play_measures_and_is_monitored_then_setup_changes_no
     """iperf3_platform=guests, 1 pair: vm_fleet reserves and deploys 2 nodes, starts a Debian +
     cloud-init guest on each (iperf3 and the node agent are in the image), the server on one and
     its client on the other; Prometheus runs on the first hypervisor and scrapes the guests."""
-    image = guest_image(str(ROOT / ".build" / "kvm-test-guest"))
+    image = guest_image()
     options = ["-e", "iperf3_platform=guests", "-e", "iperf3_guest_image=%s" % image,
                "-e", "vm_fleet_key_file=%s.pub" % site["key"],
                # libvirt inside the emulated nodes' containers (the hypervisor role's molecule settings)

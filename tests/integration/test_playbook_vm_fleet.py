@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -19,12 +20,14 @@ import pytest
 import yaml
 from fabric_harness import release_jobs
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "unit" / "plugins" / "modules"))
+from kvm_guest_host import built_image  # noqa: E402  (guest images cached once per machine)
+
 pytestmark = pytest.mark.fabric
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 PLAYBOOK = ROOT / "playbooks" / "vm_fleet.yml"
-IMAGE = ROOT / ".build" / "vm-fleet" / "guest.qcow2"
 IMAGE_SCRIPT = ROOT / "scripts" / "build-vm-fleet-guest-image"
 USER, PASSWORD = "jdoe", "jdoe-secret"
 JOB = "vm-fleet-test"
@@ -55,10 +58,7 @@ def site(fabric_site, tmp_path_factory):
     where = tmp_path_factory.mktemp("vm-fleet")
     key = where / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    # built again when its script changed since (a clean clone always builds it)
-    if not IMAGE.exists() or IMAGE.stat().st_mtime < IMAGE_SCRIPT.stat().st_mtime:
-        subprocess.run([str(IMAGE_SCRIPT), str(IMAGE)], check=True,
-                       capture_output=True, timeout=600)
+    image = built_image(str(IMAGE_SCRIPT))   # once per machine and version of the script
     hypervisors = free_nodes(fabric_site.url, 2)
     guests = ["vm%02d" % n for n in range(2 * GUESTS_PER_HOST)]
     placement = where / "placement.txt"
@@ -68,7 +68,7 @@ def site(fabric_site, tmp_path_factory):
         + "#initial configuration\n"
         + "".join("%s %s\n" % (h, " ".join(guests[i::2])) for i, h in enumerate(hypervisors))
         + "#end of configuration\n")
-    yield {"url": fabric_site.url, "key": key, "dir": where, "placement": placement,
+    yield {"url": fabric_site.url, "key": key, "dir": where, "placement": placement, "image": image,
            "hypervisors": hypervisors, "results": where / "results"}
     release_jobs(fabric_site.url, USER, name=JOB)
 
@@ -80,7 +80,7 @@ def play(site, *options, placement=None):
     command = [str(BIN / "ansible-playbook"), str(PLAYBOOK),
                "-e", "vm_fleet_job_name=%s" % JOB,
                "-e", "vm_fleet_placement=%s" % (placement or site["placement"]),
-               "-e", "vm_fleet_base_image=%s" % IMAGE,
+               "-e", "vm_fleet_base_image=%s" % site["image"],
                "-e", "vm_fleet_key_file=%s.pub" % site["key"],
                "-e", "vm_fleet_results_dir=%s" % site["results"],
                # libvirt inside the emulated nodes' containers (the hypervisor role's molecule settings)

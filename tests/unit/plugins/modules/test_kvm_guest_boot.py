@@ -1,7 +1,7 @@
 """kvm_guest boots a real cloud-init guest under QEMU (TCG here) through libvirtd.
 
 The guest image is Debian 12 with cloud-init, built by scripts/build-kvm-test-guest-image (cached
-in .build/). The guest is on a bridge of its own (192.0.2.0/24, documentation range, no uplink);
+in /var/cache/g5k-testbed, once per version of the script). The guest is on a bridge of its own (192.0.2.0/24, documentation range, no uplink);
 what it did is read from its serial console log: cloud-init found the NoCloud seed, configured the
 static address and the host name, and the guest powers off on an ACPI shutdown.
 
@@ -21,7 +21,7 @@ import pytest
 
 from ansible_collections.g5k.testbed.plugins.modules import kvm_guest
 from g5k_module_runner import ok
-from kvm_guest_host import POOL_ROOT, REPO, bridge, guest_image, missing_tools, pool_dir, remove_leftovers, running_libvirtd
+from kvm_guest_host import POOL_ROOT, bridge, guest_image, missing_tools, pool_dir, remove_leftovers, running_libvirtd
 
 pytestmark = pytest.mark.slow
 DOMAIN_PREFIX = "g5k-boot-"
@@ -37,7 +37,7 @@ def libvirt_host(tmp_path_factory):
     if os.geteuid() != 0:
         pytest.skip("needs root: starts libvirtd and makes a bridge")
     assert not missing_tools(), "missing %s: run `make deps`" % missing_tools()
-    image = guest_image(os.path.join(REPO, ".build", "kvm-test-guest"))
+    image = guest_image()
     logs = str(tmp_path_factory.mktemp("libvirtd"))
     with running_libvirtd(logs) as daemon:
         _plant_a_crashed_runs_leftovers()

@@ -12,11 +12,13 @@ Public API (stable):
   ``[offset, offset+count)`` of the usable addresses of the blocks, in block order, computed
   arithmetically so asking for 10 addresses of a /18 does not walk 16k of them.
 - ``merged_cidrs(cidrs)`` -> the fewest CIDRs covering the blocks (``g5k-subnets -sp``).
-- ``check_in_site_range(cidrs, site_range)``: ``ValueError`` for a CIDR that is not IPv4 or not inside
-  the site's subnet range (its gateway and netmask would be wrong for it).
+- ``range_holding(cidrs, ranges)`` -> the first ``(label, cidr)`` of ``ranges`` holding every block;
+  ``ValueError`` for a CIDR that is not IPv4, or when no range holds them all (a gateway and
+  netmask of another range would be wrong for them).
 - ``MAX_PAIRS``: the most pairs returned at once (a /16, the largest job subnet); more needs ``count``.
-- ``site_network(g5ksubnet)`` -> ``{"network", "netmask", "prefix", "gateway", "broadcast"}`` of the
-  site's /14, which is what every VM of a reserved subnet uses.
+- ``site_network(g5ksubnet)`` -> ``{"network", "netmask", "prefix", "gateway", "broadcast"}`` of a
+  range given as ``{"network", "gateway"}``: the site's /14, which every VM of a reserved subnet
+  uses, or a VLAN's network.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -56,15 +58,21 @@ def _hosts_in(block):
 MAX_PAIRS = 65536
 
 
-def check_in_site_range(cidrs, site_range):
-    site = netaddr.IPNetwork(str(site_range))
-    for block in _blocks(cidrs):
+def range_holding(cidrs, ranges):
+    """The first of ``ranges`` (``[(label, cidr)]``) that holds every block of ``cidrs``."""
+    blocks = _blocks(cidrs)
+    for block in blocks:
         if block.version != 4:
             raise ValueError("%s is not an IPv4 subnet: Grid'5000 subnets are IPv4 blocks of the site's range %s"
-                             % (block, site.cidr))
-        if block not in site:
-            raise ValueError("%s is outside the site's subnet range %s: its gateway and netmask would not apply; "
-                             "give blocks of that range (the job's subnets, e.g. from oar_job)" % (block, site.cidr))
+                             % (block, ranges[0][1]))
+    for label, cidr in ranges:
+        if all(block in netaddr.IPNetwork(str(cidr)) for block in blocks):
+            return label, cidr
+    (first, first_cidr), others = ranges[0], ranges[1:]
+    also = " and the networks of %s" % ", ".join("%s %s" % (label, cidr) for label, cidr in others) if others else ""
+    raise ValueError("%s is outside %s %s%s: its gateway and netmask would not apply; give blocks of one of them "
+                     "(the job's subnets, e.g. from oar_job, or a VLAN's guest_blocks from kavlan_info)"
+                     % (", ".join(str(b) for b in blocks), first, first_cidr, also))
 
 
 def usable_count(cidrs):

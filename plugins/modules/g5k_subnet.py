@@ -40,8 +40,10 @@ options:
   subnets:
     description:
       - Subnets to expand instead of a job's (IPv4 CIDRs), for example to plan before reserving.
-      - Each must lie inside the site's subnet range (C(g5ksubnet) of the Reference API), whose
-        gateway and netmask are returned; others are refused.
+      - They must lie inside the site's subnet range (C(g5ksubnet) of the Reference API) or inside
+        the network of one of the site's KaVLAN VLANs (for guests in a VLAN, its C(guest_blocks)
+        from M(g5k.testbed.kavlan_info)); that range's gateway and netmask are returned. Others
+        are refused.
     type: list
     elements: str
   count:
@@ -89,7 +91,9 @@ summary:
   elements: str
   sample: ["10.156.4.0/21"]
 network:
-  description: The site network that VMs in the subnets use (gateway, netmask and broadcast of the site's /14).
+  description:
+    - The network that VMs in the subnets use (gateway, netmask and broadcast), the site's /14, or
+      the VLAN's network when O(subnets) are blocks of a VLAN.
   returned: success
   type: dict
   contains:
@@ -155,9 +159,9 @@ from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import (
     HAS_NETADDR,
     MAX_PAIRS,
     NETADDR_IMPORT_ERROR,
-    check_in_site_range,
     ip_mac_pairs,
     merged_cidrs,
+    range_holding,
     site_network,
     usable_count,
 )
@@ -210,9 +214,13 @@ def work(module, client):
         job_id, subnets = None, params["subnets"]
     else:
         job_id, subnets = job_subnets(client, params)
+    ranges = {"the site's subnet range": site_doc["g5ksubnet"]}
+    if params["subnets"]:
+        # a VLAN's own network (its guest blocks); `default` is production, whose guests use the range
+        ranges.update(("VLAN %s" % vlan, net) for vlan, net in sorted((site_doc.get("kavlans") or {}).items())
+                      if vlan != "default" and (net or {}).get("network"))
     try:
-        if params["subnets"]:
-            check_in_site_range(subnets, site_doc["g5ksubnet"]["network"])
+        label = range_holding(subnets, [(name, net["network"]) for name, net in ranges.items()])[0]
         total = usable_count(subnets)
     except ValueError as exc:  # netaddr's AddrFormatError is a ValueError too
         raise G5kInputError("subnets: %s" % exc)
@@ -220,7 +228,7 @@ def work(module, client):
     addresses = ip_mac_pairs(subnets, params["count"], params["offset"])
     return {
         "changed": False, "job_id": job_id, "subnets": sorted(subnets), "summary": merged_cidrs(subnets),
-        "network": site_network(site_doc["g5ksubnet"]), "dns": site_dns(client, params["site"]),
+        "network": site_network(ranges[label]), "dns": site_dns(client, params["site"]),
         "total": total, "addresses": addresses,
     }
 

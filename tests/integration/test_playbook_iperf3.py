@@ -166,7 +166,7 @@ def test_bad_input_stops_before_anything_changes(site):
 
 def test_check_mode_before_anything_exists_predicts_the_setup(site):
     predicted = play(site, 1, "--check")
-    assert succeeded(predicted), predicted["stats"]
+    assert succeeded(predicted), failures(predicted)
     assert list(predicted["stats"]) == ["localhost"]       # no node known before OAR allocates them
     assert predicted["stats"]["localhost"]["changed"] == 2   # the reservation and the run's folder
     reserve = task_results(predicted, "Reserve two nodes per pair, and a VLAN when the benchmark gets its own network")
@@ -188,11 +188,11 @@ def changed_setup_tasks(report):
 
 def test_one_pair_runs_over_the_vlan_then_setup_changes_nothing_and_destroy_releases(site):
     reserved = play(site, 1, "--tags", "reserve")
-    assert succeeded(reserved), reserved["stats"]
+    assert succeeded(reserved), failures(reserved)
     predicted = play(site, 1, "--check", "--tags", "setup")
-    assert succeeded(predicted), predicted["stats"]
+    assert succeeded(predicted), failures(predicted)
     first = play(site, 1)
-    assert succeeded(first), first["stats"]
+    assert succeeded(first), failures(first)
     # Check mode predicted the setup, except the two steps it cannot take: the lease renewal (a
     # command) and starting or restarting a unit whose file is not written yet. A package install
     # is predicted by a message (apt cannot run in check mode without python3-apt).
@@ -230,7 +230,7 @@ def test_one_pair_runs_over_the_vlan_then_setup_changes_nothing_and_destroy_rele
     before = {(node, dev): port_bytes(port) for node, node_ports in ports.items() for dev, port in node_ports.items()}
     bench = play(site, 1, "--tags", "bench")
     after = {key: port_bytes(ports[key[0]][key[1]]) for key in before}
-    assert succeeded(bench), bench["stats"]
+    assert succeeded(bench), failures(bench)
     second_run = run_dirs(site, 1)[-1]
     assert second_run != run_dir
     check_results(second_run, 1)
@@ -241,17 +241,17 @@ def test_one_pair_runs_over_the_vlan_then_setup_changes_nothing_and_destroy_rele
     assert production_bytes < sent / 100, (production_bytes, sent)
 
     again = play(site, 1, "--tags", "setup")
-    assert succeeded(again), again["stats"]
+    assert succeeded(again), failures(again)
     assert all(stats["changed"] == 0 for stats in again["stats"].values()), again["stats"]
 
     destroy = play(site, 1, "--tags", "destroy")
-    assert succeeded(destroy), destroy["stats"]
+    assert succeeded(destroy), failures(destroy)
     assert jobs(site, 1) == []
 
 
 def test_two_pairs_run_at_once_and_are_monitored(site):
     first = play(site, 2, "-e", "iperf3_streams=2")
-    assert succeeded(first), first["stats"]
+    assert succeeded(first), failures(first)
     [run_dir] = run_dirs(site, 2)
     run = check_results(run_dir, 2)
     assert run["streams"] == 2
@@ -266,7 +266,7 @@ def test_two_pairs_run_at_once_and_are_monitored(site):
         # the pairs overlapped in time: both started before the other ended
         assert report["start"]["timestamp"]["timesecs"] < run["window_start"] + DURATION + 2
     destroy = play(site, 2, "--tags", "destroy")
-    assert succeeded(destroy), destroy["stats"]
+    assert succeeded(destroy), failures(destroy)
     assert jobs(site, 2) == []
 
 

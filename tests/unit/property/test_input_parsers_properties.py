@@ -12,7 +12,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kI
 from ansible_collections.g5k.testbed.plugins.module_utils.api_uri import parse_api_uri, uri_secrets, without_userinfo
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import MAX_NAME_LENGTH, check_job_name
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_resources import normalize_walltime
-from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import check_in_site_range
+from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import range_holding
 
 HOST = st.one_of(st.from_regex(r"\A[a-z][a-z0-9-]{0,15}(\.[a-z][a-z0-9]{0,8}){0,3}\Z"),
                  st.ip_addresses(v=4).map(str), st.ip_addresses(v=6).map(lambda ip: "[%s]" % ip))
@@ -92,7 +92,7 @@ def test_a_subnet_is_accepted_exactly_when_inside_the_site_range(address, prefix
     block = ipaddress.ip_network((address, prefix), strict=False)
     inside = block.subnet_of(ipaddress.ip_network(SITE_RANGE))
     try:
-        check_in_site_range([str(block)], SITE_RANGE)
+        range_holding([str(block)], [("the site's subnet range", SITE_RANGE)])
         assert inside
     except ValueError as exc:
         assert not inside and "outside the site's subnet range" in str(exc)
@@ -102,4 +102,4 @@ def test_a_subnet_is_accepted_exactly_when_inside_the_site_range(address, prefix
 def test_an_ipv6_subnet_is_never_accepted(address, prefix):
     block = ipaddress.ip_network((address, prefix), strict=False)
     with pytest.raises(ValueError, match="not an IPv4 subnet"):
-        check_in_site_range([str(block)], SITE_RANGE)
+        range_holding([str(block)], [("the site's subnet range", SITE_RANGE)])

@@ -2,12 +2,15 @@
 public key, lists given for text, duplicate jobs, lost answers to deletions, YAML walltime
 numbers, subnets outside the site, answers of the wrong shape."""
 
+import ipaddress
+
 import pytest
 
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_addresses import guest_blocks
 from ansible_collections.g5k.testbed.plugins.modules import g5k_subnet, kadeploy, oar_job, oar_job_info
 from g5k_fake_api import BASE, Reply
 from g5k_module_runner import fails, ok
-from g5k_reference import KadeploySite, OarSite, running_job, script_jobs, script_site
+from g5k_reference import KadeploySite, OarSite, running_job, script_jobs, script_site, site_doc
 
 AUTH = {"api_uri": BASE, "api_username": "jdoe", "api_password": "pw"}
 
@@ -215,6 +218,20 @@ def subnet_site(fake_api):
 def test_subnets_outside_the_site_or_too_many_pairs_are_refused(fake_api, subnet_site, subnets, count, message):
     result = fails(g5k_subnet, dict(AUTH, site="rennes", subnets=subnets, count=count))
     assert message in result["msg"]
+
+
+def test_a_vlans_guest_blocks_are_expanded_with_the_vlans_gateway_and_netmask(fake_api, subnet_site):
+    """vm_fleet in a routed VLAN gives guests addresses of the VLAN's blocks 13-30 (kavlan_info)."""
+    vlan = site_doc("rennes")["kavlans"]["5"]
+    block = guest_blocks(vlan["network"], "kavlan")[0]
+    result = ok(g5k_subnet, dict(AUTH, site="rennes", subnets=[block], count=2))
+    assert [pair["ip"] for pair in result["addresses"]] == [
+        str(ipaddress.ip_network(block)[1]), str(ipaddress.ip_network(block)[2])]
+    assert result["network"]["network"] == vlan["network"] and result["network"]["gateway"] == vlan["gateway"]
+    assert result["network"]["netmask"] == "255.255.192.0"
+    # production's network is not a VLAN the guests of a subnet reservation take addresses from
+    production = fails(g5k_subnet, dict(AUTH, site="rennes", subnets=["172.16.96.0/24"]))
+    assert "172.16.96.0/24 is outside the site's subnet range 10.156.0.0/14 and the networks of VLAN 1" in production["msg"]
 
 
 def test_a_slice_of_the_whole_site_range_is_fine(fake_api, subnet_site):

@@ -189,6 +189,12 @@ class OpenUrlTransport:
             return TransportResponse(-1, reason="Connection failure: %s" % exc)
 
 
+def _with_query(path, params):
+    """``path`` and its query (parameters set to None left out, in a stable order)."""
+    query = sorted((k, v) for k, v in (params or {}).items() if v is not None)
+    return path + ("?" + urlencode(query) if query else "")
+
+
 class G5kApiClient:
     """JSON over HTTP to one API root (``settings.uri``, e.g. https://api.grid5000.fr/stable)."""
 
@@ -203,10 +209,7 @@ class G5kApiClient:
         return self.settings.username
 
     def url(self, path, params=None):
-        url = self.settings.uri + path
-        if params:
-            url += "?" + urlencode(sorted((k, v) for k, v in params.items() if v is not None))
-        return url
+        return self.settings.uri + _with_query(path, params)
 
     def _headers(self, has_body):
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
@@ -252,8 +255,7 @@ class G5kApiClient:
             idempotent = method in ("GET", "PUT", "DELETE", "HEAD")
         data = None if body is None else to_bytes(json.dumps(body))
         url = self.url(path, params)
-        query = sorted((k, v) for k, v in (params or {}).items() if v is not None)
-        shown_path = path + ("?" + urlencode(query) if query else "")
+        shown_path = _with_query(path, params)
         resp = self._send(method, url, data, body is not None, idempotent)
         for _hop in range(MAX_REDIRECTS):
             if resp.status not in REDIRECT_STATUSES:
@@ -327,10 +329,8 @@ class G5kApiClient:
         if status == 404:
             return None
         if not isinstance(data, dict):
-            shown = path + ("?" + urlencode(sorted((k, v) for k, v in (params or {}).items() if v is not None))
-                            if params else "")
             found = "an empty answer" if data is None else "JSON %s %s" % (type(data).__name__, _excerpt(json.dumps(data)))
-            raise G5kApiError(operation, "GET", shown, status, "expected a JSON object, got %s" % found,
+            raise G5kApiError(operation, "GET", _with_query(path, params), status, "expected a JSON object, got %s" % found,
                               "is api_uri %s the root of the Grid'5000 API (ending in /stable)?" % self.settings.uri)
         return data
 

@@ -48,7 +48,7 @@ def libvirt_host(tmp_path_factory):
             try:
                 yield {"pool": pool, "base": base, "bridge": bridge_name, "daemon": daemon}
             finally:
-                _remove_leftover_domain()
+                remove_leftovers(DOMAIN_PREFIX, POOL_TAG)  # this run's domain too, whatever its state
 
 
 def _plant_a_crashed_runs_leftovers():
@@ -68,19 +68,6 @@ def _plant_a_crashed_runs_leftovers():
 LEFTOVER_XML = """<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
 <os><type arch='x86_64'>hvm</type></os><devices><interface type='ethernet'><mac address='%s'/></interface>
 </devices></domain>"""
-
-
-def _remove_leftover_domain():
-    conn = libvirt.open("qemu:///system")
-    try:
-        domain = conn.lookupByName(GUEST)
-        if domain.isActive():
-            domain.destroy()
-        domain.undefine()
-    except libvirt.libvirtError:
-        pass
-    finally:
-        conn.close()
 
 
 def _wait_for(path, pattern, timeout, daemon):

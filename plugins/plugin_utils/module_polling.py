@@ -64,9 +64,8 @@ class PollingAction(ActionBase):
         return params["wait"], check_wait_timeout(params["wait_timeout"])
 
     def _run_step(self, args, task_vars):
-        if self._play_context.check_mode:
-            return self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
-        with self.step_lock(args):
+        # check mode writes nothing: no lock to take
+        with contextlib.nullcontext() if self._play_context.check_mode else self.step_lock(args):
             return self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars)
 
     def run(self, tmp=None, task_vars=None):

@@ -40,6 +40,13 @@ options:
     description: Only the latest version of each environment, as C(kaenv3 -l) shows; V(false) lists every version.
     type: bool
     default: true
+  must_exist:
+    description:
+      - Fail when the site has no environment O(name), with the closest names it has (the check
+        g5k.testbed.kadeploy makes before deploying), instead of returning an empty list.
+      - Needs O(name).
+    type: bool
+    default: false
 seealso:
   - module: g5k.testbed.kadeploy
 """
@@ -52,10 +59,11 @@ EXAMPLES = r"""
     arch: x86_64
   register: env
 
-- name: Stop with the names the site has when it is not there
-  ansible.builtin.assert:
-    that: env.environments | length > 0
-    fail_msg: "debian12-min is not deployable at rennes"
+- name: Stop before reserving when the site has no such environment (the message gives the closest names)
+  g5k.testbed.kadeploy_environment_info:
+    site: rennes
+    name: debian12-min
+    must_exist: true
 
 - name: Every version of an environment (kaenv3 -l --all-versions)
   g5k.testbed.kadeploy_environment_info:
@@ -119,8 +127,9 @@ api_requests:
 """
 
 
+from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kInputError
 from ansible_collections.g5k.testbed.plugins.module_utils.g5k_module import G5kModule
-from ansible_collections.g5k.testbed.plugins.module_utils.environments import list_environments
+from ansible_collections.g5k.testbed.plugins.module_utils.environments import check_environment, list_environments
 from ansible_collections.g5k.testbed.plugins.module_utils.module_task import module_argument_spec, run_task
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import ReferenceCatalog
 
@@ -132,6 +141,10 @@ def work(module, client):
         name, owner = name.split("@", 1)
         user = user or owner
     ReferenceCatalog(client).oar_site(params["site"], "Kadeploy")
+    if params["must_exist"]:
+        if not params["name"]:
+            raise G5kInputError("must_exist needs name: the environment to look for")
+        check_environment(client, params["site"], params["name"], arch=params["arch"])
     return {"changed": False, "environments": list_environments(
         client, params["site"], name=name, user=user, arch=params["arch"], latest_only=params["latest_only"])}
 
@@ -144,6 +157,7 @@ def main():
             user=dict(type="str"),
             arch=dict(type="str"),
             latest_only=dict(type="bool", default=True),
+            must_exist=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )

@@ -68,6 +68,23 @@ def test_bad_input_stops_before_anything_changes(site):
     assert jobs(site) == []
 
 
+# The job role's preflight: OAR's answer and the environment are checked before the reservation.
+@pytest.mark.parametrize("variable, value, says", [
+    ("kavlan_routed_environment", "debian12-mni", "did you mean debian12-min"),
+    ("kavlan_routed_walltime", "2:99", "walltime"),
+    ("kavlan_routed_cluster", "parasillo", "parasillo"),
+])
+def test_the_job_is_checked_before_it_is_reserved(site, variable, value, says):
+    report = play(site, "-e", "%s=%s" % (variable, value))
+    assert report["stats"]["localhost"]["failures"] == 1
+    failed = [result for p in report["plays"] for task in p["tasks"]
+              for result in task["hosts"].values() if result.get("failed")]
+    messages = [item["msg"] for item in failed[0].get("results", [failed[0]]) if item.get("failed")]
+    assert len(failed) == 1 and says in " ".join(messages), failed
+    assert changed(report) == 0
+    assert jobs(site) == []
+
+
 def test_check_then_run_then_nothing_to_change(site):
     predicted = play(site, "--check")
     assert predicted["stats"]["localhost"]["failures"] == 0

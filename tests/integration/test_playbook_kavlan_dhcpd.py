@@ -38,7 +38,7 @@ def results(site):
     ("kavlan_dhcpd_cluster=parasil", "unknown cluster 'parasil'"),
     ("kavlan_dhcpd_nodes=40", "40 nodes of cluster parasilo requested"),
     ("kavlan_dhcpd_vlan_type=kavlan-local", "kavlan_dhcpd_vlan_type (kavlan or kavlan-global"),
-    ("kavlan_dhcpd_environment=debian12-mni", "unknown environment debian12-mni"),
+    ("kavlan_dhcpd_environment=debian12-mni", "environment 'debian12-mni' does not exist at rennes: did you mean debian12-min"),
 ])
 def test_bad_input_stops_before_anything_changes(site, option, says):
     assert_stopped_before_anything_changed(play(site, "-e", option), says)

@@ -32,7 +32,7 @@ def all_jobs(site):
     ('{"kavlan_global_sites": {"rennes": "parasilo", "nancy": "gro"}}', "unknown cluster 'gro'"),
     ('{"kavlan_global_sites": {"rennes": "parasilo"}}', "kavlan_global_sites (two sites or more"),
     ("kavlan_global_nodes_per_site=40", "40 nodes of cluster parasilo requested"),
-    ("kavlan_global_environment=debian12-mni", "unknown environment debian12-mni"),
+    ("kavlan_global_environment=debian12-mni", "environment 'debian12-mni' does not exist at rennes: did you mean debian12-min"),
 ])
 def test_bad_input_stops_before_anything_changes(site, option, says):
     assert_stopped_before_anything_changed(play(site, "-e", option), says)

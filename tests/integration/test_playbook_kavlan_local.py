@@ -32,7 +32,7 @@ def play(site, *options):
 @pytest.mark.parametrize("option, says", [
     ("kavlan_local_cluster=parasil", "unknown cluster 'parasil'"),
     ("kavlan_local_nodes=40", "40 nodes of cluster parasilo requested"),
-    ("kavlan_local_environment=debian12-mni", "unknown environment debian12-mni"),
+    ("kavlan_local_environment=debian12-mni", "environment 'debian12-mni' does not exist at rennes: did you mean debian12-min"),
     ("kavlan_local_gateway_key=/nonexistent/key", "kavlan_local_gateway_key"),
 ])
 def test_bad_input_stops_before_anything_changes(site, option, says):

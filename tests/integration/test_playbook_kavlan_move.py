@@ -32,7 +32,7 @@ def play(site, *options, playbook="kavlan_move"):
     ("kavlan_move_cluster=parasil", "unknown cluster 'parasil'"),
     ("kavlan_move_nodes=40", "41 nodes of cluster parasilo requested"),
     ("kavlan_move_vlan_type=kavlan-locale", "kavlan_move_vlan_type (kavlan or kavlan-global"),
-    ("kavlan_move_environment=debian12-mni", "unknown environment debian12-mni"),
+    ("kavlan_move_environment=debian12-mni", "environment 'debian12-mni' does not exist at rennes: did you mean debian12-min"),
     ("kavlan_move_nodes=1", "kavlan_move_nodes (2 or more"),
 ])
 def test_bad_input_stops_before_anything_changes(site, option, says):

@@ -32,7 +32,7 @@ def play(site, *options):
 @pytest.mark.parametrize("option, says", [
     ("kavlan_openmx_cluster=parasil", "unknown cluster 'parasil'"),
     ("kavlan_openmx_nodes=40", "40 nodes of cluster parasilo requested"),
-    ("kavlan_openmx_environment=debian12-mni", "unknown environment debian12-mni"),
+    ("kavlan_openmx_environment=debian12-mni", "environment 'debian12-mni' does not exist at rennes: did you mean debian12-min"),
     ("kavlan_openmx_netpipe_max_bytes=10", "kavlan_openmx_netpipe_max_bytes (1024 or more)"),
 ])
 def test_bad_input_stops_before_anything_changes(site, option, says):

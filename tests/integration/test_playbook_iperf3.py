@@ -169,7 +169,7 @@ def test_check_mode_before_anything_exists_predicts_the_setup(site):
     assert succeeded(predicted), failures(predicted)
     assert list(predicted["stats"]) == ["localhost"]       # no node known before OAR allocates them
     assert predicted["stats"]["localhost"]["changed"] == 2   # the reservation and the run's folder
-    reserve = task_results(predicted, "Reserve two nodes per pair, and a VLAN when the benchmark gets its own network")
+    reserve = task_results(predicted, "Reserve the nodes and wait for the job to start (oarsub)")  # the job role's reservation
     assert reserve[0]["localhost"]["jobs"][0]["resources"].startswith("{cluster='parasilo'}/nodes=2+{type='kavlan'}/vlan=1")
     plan = task_results(predicted, "Show the plan")[0]["localhost"]["msg"]
     assert "2 parasilo nodes and a kavlan VLAN, no deployment" in plan[0]

@@ -9,8 +9,10 @@ Public API (stable; used by the modules and the inventory plugin):
 - ``ReferenceCatalog(client)``: memoised reads for one task run.
   ``site(uid)`` (unknown site -> ``G5kInputError`` listing the known ones), ``oar_site(uid, what)``
   (refuses non-OAR sites such as Slurm ones), ``nodes_of_cluster(site, cluster)`` (one request
-  per cluster, whatever the number of nodes), ``node(site, short)``, ``vlan_kinds(site)`` (VLAN id
-  -> API ``type`` read from ``GET /sites/{site}/vlans``, never guessed from the id).
+  per cluster, whatever the number of nodes), ``node(site, short)``, ``cluster_uids(site)`` (sorted),
+  ``nodes(site, clusters=None)`` (node documents of these clusters, every cluster of the site when
+  None or empty, in cluster then node-number order), ``vlan_kinds(site)`` (VLAN id -> API ``type``
+  read from ``GET /sites/{site}/vlans``, never guessed from the id).
 - ``primary_adapter(node_doc)`` -> the adapter the standard environment configures (``mounted``),
   None when no adapter is mounted (a node missing from the API, a broken document): the one rule
   for "the node's own interface" everywhere.
@@ -54,6 +56,7 @@ class ReferenceCatalog:
         self._clusters = {}
         self._vlans = {}
         self._site_list = None
+        self._cluster_lists = {}
 
     def site_uids(self):
         if self._site_list is None:
@@ -83,11 +86,23 @@ class ReferenceCatalog:
             items = self.client.get(path_of("sites", site, "clusters", cluster, "nodes"),
                                     "list nodes of cluster %s at %s" % (cluster, site), missing_ok=True)
             if items is None:
-                clusters = self.client.list_items(path_of("sites", site, "clusters"), "list clusters of %s" % site)
                 raise G5kInputError("unknown cluster %r at %s: its clusters are %s" % (
-                    cluster, site, ", ".join(sorted(c["uid"] for c in clusters))))
+                    cluster, site, ", ".join(self.cluster_uids(site))))
             self._clusters[key] = dict((n["uid"], n) for n in items.get("items", []))
         return self._clusters[key]
+
+    def cluster_uids(self, site):
+        if site not in self._cluster_lists:
+            items = self.client.list_items(path_of("sites", site, "clusters"), "list clusters of %s" % site)
+            self._cluster_lists[site] = sorted(c["uid"] for c in items)
+        return self._cluster_lists[site]
+
+    def nodes(self, site, clusters=None):
+        docs = []
+        for cluster in clusters or self.cluster_uids(site):
+            found = self.nodes_of_cluster(site, cluster)
+            docs.extend(found[uid] for uid in sorted(found, key=_node_number))
+        return docs
 
     def node(self, site, short):
         try:

@@ -123,8 +123,10 @@ options:
     default: 0
   strict_permissions:
     description:
-      - What an HTTP 403 answer on a site does.
-      - V(true) stops with an error naming the site; V(false) warns and leaves that site out.
+      - What an HTTP 403 answer to any request about a site (its document, its jobs, its nodes, its
+        VLANs) does, as the option of that name of C(amazon.aws.aws_ec2) does per region.
+      - V(true) stops with an error naming the site and the refused request.
+      - V(false) warns and leaves that whole site out; the other sites are read in full.
     type: bool
     default: true
 notes:

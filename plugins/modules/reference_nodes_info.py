@@ -22,8 +22,8 @@ description:
     C(g5k.testbed.g5k) and M(g5k.testbed.kavlan_vlan) their names and addresses.
   - Adapters that cannot be served (no mounted adapter, C(kavlan) false, no MAC, no address in
     the VLAN) are not in RV(hosts); RV(left_out) says which and why.
-  - Reads only - the site, its clusters when O(clusters) is empty, one request per cluster whatever
-    the number of nodes, and the site's VLAN list for a VLAN the site's document does not describe.
+  - Reads only - the site, its clusters when O(clusters) is empty, and one request per cluster
+    whatever the number of nodes.
 author:
   - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
@@ -37,9 +37,10 @@ options:
     required: true
   vlan:
     description:
-      - VLAN whose names and addresses to return - its id (V(4), also written V(kavlan-4)), a global
-        VLAN of another site included, or V(DEFAULT) for the production network.
-      - A VLAN the site's KaVLAN does not list is an error that names the ones it has.
+      - VLAN whose names and addresses to return - its id (V(4), also written V(kavlan-4)), or
+        V(DEFAULT) for the production network.
+      - It must be a VLAN the site's Reference API document describes (its C(kavlans) - the site's
+        local and routed VLANs and its own global VLAN); another is an error naming those.
     type: str
     required: true
   clusters:
@@ -95,11 +96,11 @@ vlan:
       type: str
       sample: "4"
     network:
-      description: IPv4 network of the VLAN at this site, null when the site's Reference API does not list it (another site's global VLAN).
+      description: IPv4 network of the VLAN at this site.
       type: str
       sample: 10.24.0.0/18
     gateway:
-      description: IPv4 gateway of that network, null when not listed.
+      description: IPv4 gateway of that network.
       type: str
       sample: 10.24.63.254
 hosts:
@@ -166,21 +167,15 @@ from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import DEF
 
 
 def vlan_entry(catalog, site, vlan):
-    """The VLAN's network, from the site's document; a VLAN the site's KaVLAN does not list is refused."""
-    if vlan == DEFAULT_VLAN:
-        key = "default"
-        doc = catalog.site(site)
-    else:
-        key = vlan
-        doc = catalog.oar_site(site, "KaVLAN")
-    network = (doc.get("kavlans") or {}).get(key)
-    if network is None and vlan != DEFAULT_VLAN:
-        # the site lists its own VLANs only: KaVLAN also knows the other sites' global ones
-        kinds = catalog.vlan_kinds(site)
-        if vlan not in kinds:
-            raise G5kInputError("VLAN %s does not exist at %s: its VLANs are %s" % (
-                vlan, site, ", ".join(sorted(kinds, key=lambda v: (len(v), v)))))
-    network = network or {}
+    """The VLAN's network from the site's document, which describes the VLANs the site serves."""
+    doc = catalog.site(site) if vlan == DEFAULT_VLAN else catalog.oar_site(site, "KaVLAN")
+    kavlans = doc.get("kavlans") or {}
+    network = kavlans.get("default" if vlan == DEFAULT_VLAN else vlan)
+    if network is None:
+        ids = sorted((k for k in kavlans if k != "default"), key=lambda v: (len(v), v))
+        raise G5kInputError("VLAN %s is not a VLAN of site %s in the Reference API (its VLANs: %s, or DEFAULT); "
+                            "another site's global VLAN is described by that site" % (
+                                vlan, site, ", ".join(ids) or "none"))
     return {"id": vlan, "network": network.get("network"), "gateway": network.get("gateway")}
 
 

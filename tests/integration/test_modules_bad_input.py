@@ -288,7 +288,7 @@ CASES = [
     ("nodes of an unknown site", "reference_nodes_info", lambda u, m, t: {"site": "atlantis", "vlan": "4"},
      "unknown site 'atlantis'"),
     ("nodes in a VLAN the site does not have", "reference_nodes_info", lambda u, m, t: {"site": "rennes", "vlan": "42"},
-     "VLAN 42 does not exist at rennes"),
+     "VLAN 42 is not a VLAN of site rennes in the Reference API"),
     ("nodes in a VLAN that is no id", "reference_nodes_info", lambda u, m, t: {"site": "rennes", "vlan": "four"},
      "vlan 'four' is not a VLAN id"),
     ("nodes of an unknown cluster", "reference_nodes_info",

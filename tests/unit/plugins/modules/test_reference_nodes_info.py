@@ -63,12 +63,10 @@ def test_every_cluster_and_every_adapter_kavlan_can_move(fake_api, rennes):
     assert len(fake_api.requests("GET", "/sites/rennes/clusters")) == 1
 
 
-def test_another_sites_global_vlan_and_the_production_network(fake_api, rennes):
-    remote = ok(reference_nodes_info, dict(AUTH, site="rennes", vlan="14"))
-    # rennes' document does not describe nancy's global VLAN: KaVLAN's list says it exists
-    assert remote["vlan"] == {"id": "14", "network": None, "gateway": None}
-    assert fake_api.requests("GET", "/sites/rennes/vlans")
-    assert [h["ip"] for h in remote["hosts"]] == ["10.19.225.1", "10.19.225.2"]
+def test_the_sites_own_global_vlan_and_the_production_network(fake_api, rennes):
+    own = ok(reference_nodes_info, dict(AUTH, site="rennes", vlan="16"))
+    assert own["vlan"] == {"id": "16", "network": "10.27.192.0/18", "gateway": "10.27.255.254"}
+    assert [h["ip"] for h in own["hosts"]] == ["10.27.225.1", "10.27.225.2"]
     production = ok(reference_nodes_info, dict(AUTH, site="rennes", vlan="default"))
     assert production["vlan"] == {"id": "DEFAULT", "network": "172.16.96.0/20", "gateway": "172.16.111.254"}
     assert [(h["hostname"], h["ip"]) for h in production["hosts"]] == [
@@ -84,7 +82,9 @@ def test_adapters_that_cannot_be_served_are_named(fake_api, rennes):
 
 
 BAD_INPUTS = [
-    ("VLAN the site does not have", {"vlan": "42"}, "VLAN 42 does not exist at rennes: its VLANs are 1, 2, 3"),
+    ("VLAN the site does not have", {"vlan": "42"},
+     "VLAN 42 is not a VLAN of site rennes in the Reference API (its VLANs: 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, or DEFAULT)"),
+    ("another site's global VLAN", {"vlan": "14"}, "another site's global VLAN is described by that site"),
     ("VLAN that is no id", {"vlan": "four"}, "vlan 'four' is not a VLAN id"),
     ("VLAN 0", {"vlan": "0"}, "vlan '0' is not a VLAN id"),
     ("unknown cluster", {"vlan": "4", "clusters": ["nope"]}, "unknown cluster 'nope' at rennes: its clusters are parasilo"),

@@ -202,13 +202,13 @@ from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import
     load_placement,
     placement_from_mapping,
 )
-from ansible_collections.g5k.testbed.plugins.module_utils.inventory_hosts import InventoryShape, build_inventory
-from ansible_collections.g5k.testbed.plugins.module_utils.inventory_sources import (
+from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import HAS_NETADDR
+from ansible_collections.g5k.testbed.plugins.plugin_utils.inventory_hosts import InventoryShape, build_inventory
+from ansible_collections.g5k.testbed.plugins.plugin_utils.inventory_sources import (
     DATA_FORMAT,
     JobSelection,
     fetch_inventory_data,
 )
-from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import HAS_NETADDR
 
 FILE_SUFFIXES = ("g5k.yml", "g5k.yaml")
 API_OPTIONS = ("api_uri", "api_username", "api_password", "api_config", "validate_certs", "ca_path",

@@ -8,7 +8,7 @@ from g5k_emulator.testing import real_reference_data
 
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kApiClient, G5kInputError, OpenUrlTransport
 from ansible_collections.g5k.testbed.plugins.module_utils.api_settings import ApiSettings
-from ansible_collections.g5k.testbed.plugins.module_utils.inventory_hosts import InventoryShape, build_inventory
+from ansible_collections.g5k.testbed.plugins.plugin_utils.inventory_hosts import InventoryShape, build_inventory
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import (
     ReferenceCatalog,
     interface_api_name,

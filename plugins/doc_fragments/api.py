@@ -9,7 +9,8 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # Connection options of every g5k.testbed module (plugins/module_utils/api_client.py).
+    # Connection options of every g5k.testbed module and of the inventory plugin
+    # (plugins/module_utils/api_client.py, api_settings.py).
     DOCUMENTATION = r"""
 options:
   api_uri:
@@ -41,6 +42,9 @@ options:
       - Path of the python-grid5000 configuration file (a YAML mapping with C(uri), C(username),
         C(password), C(verify_ssl)).
       - Defaults to E(G5K_API_CONFIG), then C(~/.python-grid5000.yaml). A missing file is not an error.
+      - Read with PyYAML where the task runs (the controller for the inventory plugin and for tasks
+        delegated to localhost); when the file exists and PyYAML is missing, the task fails with a
+        message naming the package to install (C(python3-yaml) on Debian).
     type: path
   validate_certs:
     description:
@@ -68,7 +72,9 @@ options:
     type: int
     default: 4
 notes:
-  - All API calls go through C(fetch_url) with the User-Agent C(g5k.testbed/<version>).
+  - Modules send their API calls through C(fetch_url), the inventory plugin (on the controller, with
+    no module) through C(open_url); both with the User-Agent C(g5k.testbed/<version>) and the same
+    client, so the same retries, redirect rule, hints and error messages.
   - Error messages name the operation, the HTTP method and path, the status and the API's text answer.
   - A 2xx answer that is not JSON (a proxy's or a login page), or a read answered with anything but
     a JSON object, is an error that names the answer, not a crash.

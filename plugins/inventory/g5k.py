@@ -123,8 +123,10 @@ options:
     default: 0
   strict_permissions:
     description:
-      - What an HTTP 403 answer on a site does.
-      - V(true) stops with an error naming the site; V(false) warns and leaves that site out.
+      - What an HTTP 403 answer to any request about a site (its document, its jobs, its nodes, its
+        VLANs) does, as the option of that name of C(amazon.aws.aws_ec2) does per region.
+      - V(true) stops with an error naming the site and the refused request.
+      - V(false) warns and leaves that whole site out; the other sites are read in full.
     type: bool
     default: true
 notes:
@@ -200,13 +202,13 @@ from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import
     load_placement,
     placement_from_mapping,
 )
-from ansible_collections.g5k.testbed.plugins.module_utils.inventory_hosts import InventoryShape, build_inventory
-from ansible_collections.g5k.testbed.plugins.module_utils.inventory_sources import (
+from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import HAS_NETADDR
+from ansible_collections.g5k.testbed.plugins.plugin_utils.inventory_hosts import InventoryShape, build_inventory
+from ansible_collections.g5k.testbed.plugins.plugin_utils.inventory_sources import (
     DATA_FORMAT,
     JobSelection,
     fetch_inventory_data,
 )
-from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import HAS_NETADDR
 
 FILE_SUFFIXES = ("g5k.yml", "g5k.yaml")
 API_OPTIONS = ("api_uri", "api_username", "api_password", "api_config", "validate_certs", "ca_path",

@@ -13,8 +13,6 @@ Public API (stable; the inventory plugin builds on it):
   doc fragment).
 - ``client_for_module(module)``: a client on ``fetch_url``; bad settings end the task with
   ``fail_json`` before any request.
-- ``client_for_plugin(options, environ=None)``: a client on ``open_url`` for controller-side
-  plugins; raises ``ApiSettingsError`` for bad settings.
 - ``G5kApiClient(settings, transport, sleep=None)`` (``time.sleep`` by default) with
   ``get(path, operation, params=None, missing_ok=False)``, ``list_items(path, operation, params=None)``
   (follows ``offset``/``total`` paging), ``post(path, body, operation, idempotent=False)``,
@@ -375,8 +373,3 @@ def client_for_module(module, sleep=None):
     for warning in settings.warnings:  # the same text each task: Ansible shows it once per run
         module.warn(warning)
     return G5kApiClient(settings, FetchUrlTransport(module), sleep=sleep)
-
-
-def client_for_plugin(options, environ=None, sleep=None):
-    """A client on ``open_url`` for plugins; raises ``ApiSettingsError``."""
-    return G5kApiClient(resolve_api_settings(options, environ=environ), OpenUrlTransport(), sleep=sleep)

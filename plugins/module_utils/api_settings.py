@@ -5,8 +5,8 @@
 
 Each setting is resolved on its own, first match wins:
 task option > environment variable > ``~/.python-grid5000.yaml`` (the file python-grid5000 and
-EnOSlib already read) > default. No username means anonymous access, which is what a Grid'5000
-frontend expects.
+EnOSlib already read, a YAML mapping read with PyYAML) > default. No username means anonymous
+access, which is what a Grid'5000 frontend expects.
 
 Public API (stable, used by the modules and the inventory plugin):
 
@@ -21,6 +21,8 @@ Public API (stable, used by the modules and the inventory plugin):
   are taken out of it and used to log in. The connection settings are checked before any request:
   ``ca_path`` a readable PEM file, ``api_timeout`` above 0, ``api_retries`` not negative.
 - ``check_connection_settings(ca_path, timeout, retries)``: those checks alone.
+- ``read_config_file(path)`` -> the file's mapping, {} when there is no file; ``ApiSettingsError``
+  when it is no YAML mapping, or when PyYAML is missing (the message names python3-yaml).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,7 +36,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.api_uri import parse_a
 try:
     import yaml
     HAS_YAML = True
-except ImportError:  # targets without PyYAML still read the flat key: value file
+except ImportError:  # modules run on hosts that may lack it: only a config file needs it
     HAS_YAML = False
 
 DEFAULT_API_URI = "https://api.grid5000.fr/stable"
@@ -94,39 +96,29 @@ def _to_bool(value, source):
     raise ApiSettingsError("%s: expected a boolean, got %r" % (source, value))
 
 
-def _parse_flat_yaml(text):
-    """Read ``key: value`` lines when PyYAML is not installed (the file is a flat mapping)."""
-    data = {}
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].rstrip()
-        if not line.strip() or ":" not in line:
-            continue
-        key, value = line.split(":", 1)
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        data[key.strip()] = value
-    return data
-
-
 def read_config_file(path):
     """The mapping in a python-grid5000 config file, {} if it does not exist."""
     path = os.path.expanduser(path)
     if not os.path.exists(path):
         return {}
+    if not HAS_YAML:
+        raise ApiSettingsError("reading %s needs the Python library PyYAML, missing on the host the task runs on: "
+                               "install python3-yaml (apt-get install python3-yaml), or give the settings as "
+                               "options or G5K_API_* variables" % path)
     try:
         with open(path) as handle:
             text = handle.read()
     except (IOError, OSError) as exc:
         raise ApiSettingsError("cannot read %s: %s" % (path, exc))
     try:
-        data = yaml.safe_load(text) if HAS_YAML else _parse_flat_yaml(text)
-    except Exception as exc:  # yaml.YAMLError, kept generic so PyYAML stays optional
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         raise ApiSettingsError("%s is not valid YAML: %s" % (path, exc))
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ApiSettingsError("%s must hold a mapping (uri, username, password, verify_ssl)" % path)
+        raise ApiSettingsError("%s must hold a mapping (uri, username, password, verify_ssl), not %s"
+                               % (path, type(data).__name__))
     return data
 
 

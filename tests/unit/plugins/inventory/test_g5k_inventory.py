@@ -201,6 +201,63 @@ def test_forbidden_site_is_a_clear_error_or_a_warning(fake_api, rennes, run_inve
     assert "site nancy left out" in capsys.readouterr().err
 
 
+FORBIDDEN = Reply(403, text="You are not authorized to access this resource")
+
+
+def nancy_with_a_job(fake_api):
+    script_site(fake_api, "nancy", {"gros": 2})
+    OarSite(fake_api, "nancy", first_uid=7).add(running_job(7, "nancy", ["gros-1"]))
+    KavlanSite(fake_api, "nancy", [fqdn("gros-1", "nancy"), fqdn("gros-1-eth1", "nancy")])
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/sites/nancy"),
+    ("GET", "/sites/nancy/jobs"),
+    ("GET", "/sites/nancy/clusters/gros/nodes"),
+    ("POST", "/sites/nancy/vlans/nodes"),
+])
+def test_a_403_on_any_request_about_a_site_follows_strict_permissions(fake_api, rennes, run_inventory, capsys,
+                                                                      method, path):
+    nancy_with_a_job(fake_api)
+    assert fqdn("gros-1", "nancy") in run_inventory({"sites": ["rennes", "nancy"]}).hosts
+    fake_api.on(method, path, FORBIDDEN)
+    # strict (the default): the run stops, naming the site and the way out
+    with pytest.raises(AnsibleError, match=r"site nancy refused access \(HTTP 403\).*%s.*strict_permissions: false"
+                       % path):
+        run_inventory({"sites": ["rennes", "nancy"]})
+    # not strict: that whole site is left out with a warning, the others are read in full
+    fake_api.calls.clear()
+    inv = run_inventory({"sites": ["rennes", "nancy"], "strict_permissions": False})
+    assert inv.hosts == [fqdn("parasilo-%d" % i) for i in (1, 2, 3)]
+    assert "site nancy left out: " in capsys.readouterr().err
+    nancy_calls = [(c.method, c.path) for c in fake_api.calls if c.path.startswith("/sites/nancy")]
+    assert nancy_calls[-1] == (method, path), "nothing more is asked about a refused site"
+    assert len([c for c in nancy_calls if c == (method, path)]) == 1, "a 403 is not retried"
+
+
+def test_a_job_given_without_site_is_looked_for_on_the_sites_that_answer(fake_api, rennes, run_inventory, capsys):
+    nancy_with_a_job(fake_api)
+    fake_api.on("GET", "/sites/nancy/jobs/1", FORBIDDEN)
+    with pytest.raises(AnsibleError, match="site nancy refused access"):
+        run_inventory({"sites": ["rennes", "nancy"], "jobs": ["1"]})
+    inv = run_inventory({"sites": ["rennes", "nancy"], "jobs": ["1"], "strict_permissions": False})
+    assert inv.hosts == [fqdn("parasilo-%d" % i) for i in (1, 2, 3)]
+    assert "site nancy left out" in capsys.readouterr().err
+    fake_api.on("GET", "/sites/nancy/jobs/7", FORBIDDEN)
+    fake_api.on("GET", "/sites/rennes/jobs/7", Reply(404, text="not found"))
+    with pytest.raises(AnsibleParserError, match="job 7 was not found at rennes"):
+        run_inventory({"sites": ["rennes", "nancy"], "jobs": ["7"], "strict_permissions": False})
+
+
+def test_a_job_id_at_two_sites_must_be_given_with_its_site(fake_api, rennes, run_inventory):
+    script_site(fake_api, "nancy", {"gros": 2})
+    OarSite(fake_api, "nancy").add(running_job(1, "nancy", ["gros-1"]))
+    KavlanSite(fake_api, "nancy", [fqdn("gros-1", "nancy")])
+    with pytest.raises(AnsibleParserError, match="job id 1 exists at nancy and rennes: write it <site>:1"):
+        run_inventory({"sites": ["rennes", "nancy"], "jobs": ["1"]})
+    assert run_inventory({"jobs": ["nancy:1"]}).hosts == [fqdn("gros-1", "nancy")]
+
+
 def test_all_oar_sites_by_default_and_slurm_left_out(fake_api, rennes, run_inventory):
     script_sites_list(fake_api, [("bordeaux", "slurm"), ("rennes", "oar")])
     assert run_inventory({}).group("site_rennes") == [fqdn("parasilo-%d" % i) for i in (1, 2, 3)]

@@ -209,14 +209,6 @@ def test_path_of_quotes_each_part():
     assert path_of("sites", "a/b") == "/sites/a%2Fb"
 
 
-def test_client_for_plugin_uses_open_url(fake_api, tmp_path):
-    fake_api.json("GET", "/sites", {"items": []})
-    client = api_client.client_for_plugin({"api_uri": BASE}, environ={"G5K_API_CONFIG": str(tmp_path / "none")})
-    assert isinstance(client.transport, OpenUrlTransport)
-    client.get("/sites", "list")
-    assert client.requests == [("GET", "/sites")]
-
-
 # ---- what first users hit (issue 9) -----------------------------------------------------------
 
 def test_credentials_written_in_the_uri_are_taken_out_and_used(tmp_path):

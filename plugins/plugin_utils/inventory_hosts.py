@@ -23,6 +23,11 @@ __metaclass__ = type
 import re
 
 from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import PlacementError
+from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import (
+    interface_ip,
+    interface_name,
+    primary_adapter,
+)
 from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import (
     ip_mac_pairs,
     mac_for_ip,
@@ -35,7 +40,6 @@ from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import (
     local_vlan_gateway,
     node_fqdn,
     split_node_name,
-    vlan_hostname,
 )
 
 LOCAL_VLAN_TYPE = "kavlan-local"
@@ -76,22 +80,10 @@ def _node_key(short):
     return (cluster_of(short), int(tail) if tail.isdigit() else 0, short)
 
 
-def _primary_adapter(node):
-    adapters = node.get("network_adapters") or []
-    mounted = [a for a in adapters if a.get("mounted")]
-    return mounted[0] if mounted else (adapters[0] if adapters else {})
-
-
 def _vlan_of(adapter, site_data):
     if adapter.get("kavlan") and adapter.get("network_address"):
         return str(site_data["interfaces"].get(adapter["network_address"], DEFAULT_VLAN))
     return DEFAULT_VLAN
-
-
-def _ip_in_vlan(node, adapter, vlan):
-    if vlan == DEFAULT_VLAN:
-        return adapter.get("ip")
-    return ((node.get("kavlan") or {}).get(adapter.get("device")) or {}).get("kavlan-%s" % vlan)
 
 
 def _interfaces(node, site_data):
@@ -103,7 +95,7 @@ def _interfaces(node, site_data):
         result.append({"device": adapter.get("device"), "name": adapter.get("name"), "mac": adapter.get("mac"),
                        "mounted": bool(adapter.get("mounted")), "kavlan": bool(adapter.get("kavlan")),
                        "vlan": vlan if adapter.get("ip") or vlan != DEFAULT_VLAN else None,
-                       "ip": _ip_in_vlan(node, adapter, vlan)})
+                       "ip": interface_ip(node, adapter, vlan)})
     return result
 
 
@@ -126,12 +118,13 @@ def _node_record(shape, site, site_data, job, short):
     if node is None:
         warnings.append("%s (job %s at %s) is not in the Reference API: its address is its production name"
                         % (fqdn, job.get("uid"), site))
-        node = {"network_adapters": []}
-    adapter = _primary_adapter(node)
+        node = {"uid": short, "network_adapters": []}
+    # no primary adapter: a node out of the Reference API, or none mounted; its production name
+    adapter = primary_adapter(node) or {}
     vlan = _vlan_of(adapter, site_data)
     vlan_type = "NULL" if vlan == DEFAULT_VLAN else site_data["vlan_types"].get(vlan)
-    ip = _ip_in_vlan(node, adapter, vlan)
-    address = ip if shape.address == "ip" and ip else vlan_hostname(short, site, vlan)
+    ip = interface_ip(node, adapter, vlan)
+    address = ip if shape.address == "ip" and ip else interface_name(node, site, adapter, vlan)
     architecture = node.get("architecture") or {}
     ram = (node.get("main_memory") or {}).get("ram_size")
     variables = {

@@ -16,8 +16,9 @@ Public API (stable):
 - ``parse_job_ref(value)`` -> ``(site or None, uid string)``; raises ``G5kInputError``.
 - ``fetch_inventory_data(client, selection, on_forbidden)`` -> ``{"format", "selection", "sites":
   {site: {"site", "jobs", "nodes", "interfaces", "vlan_types", "local_vlan_gateways"}},
-  "skipped_sites": {site: reason}}``. ``on_forbidden(site, error)`` is called on HTTP 403 for a
-  site: it raises to stop, or returns to skip that site.
+  "skipped_sites": {site: reason}}``. Sites are read one after the other, and an HTTP 403 on any
+  request about a site (its document, jobs, nodes, VLANs) calls ``on_forbidden(site, error)``: it
+  raises to stop, or returns to leave that whole site out.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -109,33 +110,42 @@ def _job_by_uid(client, site, uid):
     return client.get(path_of("sites", site, "jobs", uid), "read job %s at %s" % (uid, site), missing_ok=True)
 
 
-def _select_jobs(client, selection, sites):
-    """{site: [job docs]} with each (site, uid) once, in a stable order."""
-    chosen = dict((site, {}) for site in sites)
-    for site, uid in selection.jobs:
-        if site and site not in sites:
-            continue  # a site skipped after HTTP 403
-        where = [site] if site else sites
-        found = [(s, job) for s, job in ((s, _job_by_uid(client, s, uid)) for s in where) if job]
-        if not found:
-            raise G5kInputError("job %s was not found at %s" % (uid, ", ".join(where) or "any OAR site"))
-        if len(found) > 1:
-            raise G5kInputError("job id %s exists at %s: write it <site>:%s" % (
-                uid, " and ".join(s for s, dummy in found), uid))
-        chosen.setdefault(found[0][0], {})[str(uid)] = found[0][1]
-    listed = []
+def _check_user(selection):
     if (selection.job_names or not selection.jobs) and not selection.user:
         # without a user filter the API would list everybody's jobs
         raise G5kInputError("no user to find jobs of: set the user option, api_username, or $USER")
-    if selection.job_names:
-        listed = [(site, name) for site in sites for name in selection.job_names]
-    elif not selection.jobs:
-        listed = [(site, None) for site in sites]
-    for site, name in listed:
+
+
+def _site_jobs(client, selection, site):
+    """The selected jobs of one site, by uid; jobs given with this site that it lacks are an error,
+    jobs given without a site are looked for here (fetch_inventory_data checks they exist once)."""
+    chosen = {}
+    for where, uid in selection.jobs:
+        if where not in (None, site):
+            continue
+        job = _job_by_uid(client, site, uid)
+        if job:
+            chosen[str(uid)] = job
+        elif where == site:
+            raise G5kInputError("job %s was not found at %s" % (uid, site))
+    names = selection.job_names or ([None] if not selection.jobs else [])
+    for name in names:
         for job in active_jobs(client, site, selection.user, name):
             if job.get("state") in selection.states:
-                chosen[site].setdefault(str(job["uid"]), job)
-    return dict((site, [jobs[uid] for uid in sorted(jobs, key=int)]) for site, jobs in chosen.items())
+                chosen.setdefault(str(job["uid"]), job)
+    return [chosen[uid] for uid in sorted(chosen, key=int)]
+
+
+def _check_unsited_jobs(selection, jobs_by_site):
+    """A job given without a site must be at exactly one of the sites read."""
+    for where, uid in selection.jobs:
+        if where is not None:
+            continue
+        found = [site for site, jobs in sorted(jobs_by_site.items()) if any(str(j.get("uid")) == uid for j in jobs)]
+        if not found:
+            raise G5kInputError("job %s was not found at %s" % (uid, ", ".join(sorted(jobs_by_site)) or "any OAR site"))
+        if len(found) > 1:
+            raise G5kInputError("job id %s exists at %s: write it <site>:%s" % (uid, " and ".join(found), uid))
 
 
 def _site_data(client, site, site_doc, jobs):
@@ -173,47 +183,23 @@ def _site_data(client, site, site_doc, jobs):
 
 def fetch_inventory_data(client, selection, on_forbidden):
     result = {"format": DATA_FORMAT, "selection": selection.key(), "sites": {}, "skipped_sites": {}}
+    _check_user(selection)
     sites = list(selection.sites)
     if not sites and (selection.job_names or not selection.jobs or any(s is None for s, dummy in selection.jobs)):
         sites = _oar_sites(client)
     sites = sorted(set(sites) | set(s for s, dummy in selection.jobs if s))
-    site_docs = {}
+    jobs_by_site = {}
     for site in sites:
+        # every request about one site under one rule (aws_ec2's strict_permissions, per region)
         try:
-            site_docs[site] = _site_doc(client, site)
+            site_doc = _site_doc(client, site)
+            jobs_by_site[site] = _site_jobs(client, selection, site)
+            result["sites"][site] = _site_data(client, site, site_doc, jobs_by_site[site])
         except G5kApiError as exc:
             if exc.status != 403:
                 raise
             on_forbidden(site, exc)
+            jobs_by_site.pop(site, None)
             result["skipped_sites"][site] = str(exc)
-    readable = [s for s in sites if s in site_docs]
-    jobs = _select_jobs_forbidding(client, selection, readable, on_forbidden, result)
-    for site in readable:
-        if site in result["skipped_sites"]:
-            continue
-        try:
-            result["sites"][site] = _site_data(client, site, site_docs[site], jobs.get(site, []))
-        except G5kApiError as exc:
-            if exc.status != 403:
-                raise
-            on_forbidden(site, exc)
-            result["skipped_sites"][site] = str(exc)
+    _check_unsited_jobs(selection, jobs_by_site)
     return result
-
-
-def _select_jobs_forbidding(client, selection, sites, on_forbidden, result):
-    """_select_jobs, where a 403 on one site skips that site when ``on_forbidden`` allows it."""
-    while True:
-        try:
-            return _select_jobs(client, selection, [s for s in sites if s not in result["skipped_sites"]])
-        except G5kApiError as exc:
-            site = _site_in_path(exc.path)
-            if exc.status != 403 or site is None or site in result["skipped_sites"]:
-                raise
-            on_forbidden(site, exc)
-            result["skipped_sites"][site] = str(exc)
-
-
-def _site_in_path(path):
-    parts = (path or "").split("?")[0].strip("/").split("/")
-    return parts[1] if len(parts) > 1 and parts[0] == "sites" else None

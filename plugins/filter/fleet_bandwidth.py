@@ -11,8 +11,8 @@ short_description: Guest bandwidth settings checked and turned into kvm_guest's 
 version_added: 0.1.0
 author: g5k.testbed developers
 description:
-  - Reads C({inbound: {average, peak, burst}, outbound: {...}}) where each value is a whole number,
-    0 or more (KiB/s for C(average) and C(peak), KiB for C(burst)), 0 meaning no limit.
+  - "Reads C({inbound: {average, peak, burst}, outbound: {...}}) where each value is a whole number,
+    0 or more (KiB/s for C(average) and C(peak), KiB for C(burst)), 0 meaning no limit."
   - Returns the limits that are not 0, in the form of M(g5k.testbed.kvm_guest)'s
     O(g5k.testbed.kvm_guest#module:guests[].bandwidth); C({}) when every value is 0.
   - Fails with every problem at once, each named by its variable (O(prefix) + direction + C(_) +
@@ -40,7 +40,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C({inbound|outbound: {average, peak, burst}}) with the values above 0 only.
+  description: "C({inbound|outbound: {average, peak, burst}}) with the values above 0 only."
   type: dict
 """
 

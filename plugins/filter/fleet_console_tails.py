@@ -17,7 +17,7 @@ description:
   - A read that printed nothing gives its error output instead; skipped items are left out.
 options:
   _input:
-    description: C({hypervisor: [loop results]}), each loop result with C(item.name), C(stdout_lines), C(stderr).
+    description: "C({hypervisor: [loop results]}), each loop result with C(item.name), C(stdout_lines), C(stderr)."
     type: dict
     required: true
 """
@@ -31,7 +31,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C({"<guest> on <hypervisor>": [lines] or error text}).
+  description: 'C({"<guest> on <hypervisor>": [lines] or error text}).'
   type: dict
 """
 

@@ -40,7 +40,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: One mapping C({receiver: sender}) a round, in round order; C([]) for one host or none.
+  description: "One mapping C({receiver: sender}) a round, in round order; C([]) for one host or none."
   type: list
   elements: dict
 """

@@ -37,7 +37,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C({hypervisors, guests: [{name, ip, mac, vcpus, memory}], placement: {hypervisor: [guest names]}}).
+  description: "C({hypervisors, guests: [{name, ip, mac, vcpus, memory}], placement: {hypervisor: [guest names]}})."
   type: dict
 """
 

@@ -16,7 +16,7 @@ description:
     phase before it (in O(phases) order, skipping those that did not run) or from C(start).
 options:
   _input:
-    description: C({start: seconds, <phase>: seconds, ...}); numbers or their text.
+    description: "C({start: seconds, <phase>: seconds, ...}); numbers or their text."
     type: dict
     required: true
   phases:
@@ -36,7 +36,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C({phase: seconds}) rounded to 0.1 s, in O(phases) order, for the phases in the input.
+  description: "C({phase: seconds}) rounded to 0.1 s, in O(phases) order, for the phases in the input."
   type: dict
 """
 

@@ -30,6 +30,8 @@ options:
     description:
       - The address blocks guests take addresses from, in CIDR form (the job's subnets, or a VLAN's
         C(guest_blocks); M(g5k.testbed.g5k_subnet)'s RV(g5k.testbed.g5k_subnet#module:subnets)).
+      - Null before the subnets are reserved - checks the declared addresses and MACs only (the
+        others get a null C(ip) and C(mac)).
     type: list
     elements: str
     required: true
@@ -97,7 +99,7 @@ from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import
 
 
 def fleet_layout(placement, subnets, offset=0, vcpus=None, memory=None, bandwidth=None):
-    if not isinstance(subnets, list):
+    if subnets is not None and not isinstance(subnets, list):
         raise AnsibleFilterError("fleet_layout: subnets must be a list of CIDRs, got %r" % (subnets,))
     try:
         guests = placement_from_data(placement).guests

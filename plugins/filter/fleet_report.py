@@ -13,7 +13,8 @@ author: g5k.testbed developers
 description:
   - Reads what each hypervisor of C(playbooks/vm_fleet.yml) found - its guests, the ping sweep's
     answer (C(playbooks/files/vm_fleet_sweep.py)) and its DHCP server's leases file - and returns
-    the contents of the run's result files and the counts.
+    the contents of the run's result files and the counts. An empty entry (a host that stopped
+    before it had anything to report) is left out.
   - C(guests.csv) has one row a guest - C(name,hypervisor,ip,mac,answered_after_s,leased_by_own_hypervisor)
     where C(answered_after_s) is empty for a guest that did not answer (or was not pinged, in check
     mode) and C(leased_by_own_hypervisor) says whether the guest's MAC is in its own hypervisor's
@@ -21,9 +22,10 @@ description:
 options:
   _input:
     description:
-      - "C({hypervisor: {guests: [{name, ip, mac}], sweep: {answered: {ip: seconds}, missing: [ip]},
-        leases: text}}), hypervisors in report order; C(sweep) and C(leases) may be missing or empty."
-    type: dict
+      - "One entry a hypervisor, in report order - C({host, guests: [{name, ip, mac}], sweep: {answered:
+        {ip: seconds}, missing: [ip]}, leases: text}); C(sweep) and C(leases) may be missing or empty."
+    type: list
+    elements: dict
     required: true
   job_name:
     description: The job's name, for the summary.
@@ -81,7 +83,8 @@ CSV_HEADER = "name,hypervisor,ip,mac,answered_after_s,leased_by_own_hypervisor"
 
 def _rows(outcomes):
     rows = []
-    for host, outcome in outcomes.items():
+    for outcome in outcomes:
+        host = outcome["host"]
         answered = (outcome.get("sweep") or {}).get("answered") or {}
         leases = str(outcome.get("leases") or "").lower()
         for guest in outcome.get("guests") or []:
@@ -93,10 +96,11 @@ def _rows(outcomes):
 
 def report(outcomes, job_name, site, fanout, phases=None):
     phases = phases or {}
-    sweeps = [outcome.get("sweep") or {} for outcome in outcomes.values()]
+    outcomes = [outcome for outcome in outcomes if outcome]
+    sweeps = [outcome.get("sweep") or {} for outcome in outcomes]
     answered = sum(len(sweep.get("answered") or {}) for sweep in sweeps)
     missing = [ip for sweep in sweeps for ip in sweep.get("missing") or []]
-    guests = sum(len(outcome.get("guests") or []) for outcome in outcomes.values())
+    guests = sum(len(outcome.get("guests") or []) for outcome in outcomes)
     summary = ["# VM fleet %s at %s" % (job_name, site), "",
                "- hypervisors: %d; guests: %d" % (len(outcomes), guests),
                "- answered (pinged from their hypervisor): %d; missing: %d%s"
@@ -114,13 +118,13 @@ def report(outcomes, job_name, site, fanout, phases=None):
 
 
 def fleet_report(outcomes, job_name, site, fanout, phases=None):
-    if not isinstance(outcomes, dict) or not all(isinstance(o, dict) for o in outcomes.values()):
-        raise AnsibleFilterError("fleet_report expects {hypervisor: {guests, sweep, leases}}, got %r" % (outcomes,))
+    if not isinstance(outcomes, list) or not all(isinstance(o, dict) for o in outcomes):
+        raise AnsibleFilterError("fleet_report expects [{host, guests, sweep, leases}], got %r" % (outcomes,))
     try:
         return report(outcomes, job_name, site, fanout, phases)
     except (KeyError, TypeError, AttributeError) as exc:
-        raise AnsibleFilterError("fleet_report: a hypervisor's outcome is not {guests: [{name, ip, mac}], sweep, "
-                                 "leases}: %r" % (exc,)) from exc
+        raise AnsibleFilterError("fleet_report: a hypervisor's outcome is not {host, guests: [{name, ip, mac}], "
+                                 "sweep, leases}: %r" % (exc,)) from exc
 
 
 class FilterModule:

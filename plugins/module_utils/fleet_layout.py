@@ -30,6 +30,8 @@ Public API (stable):
   hypervisor, ip, mac, vcpus, memory[, bandwidth]}]`` in the order of ``guests``
   (``guest_placement.Guest`` objects); a guest's own vcpus/memory win over ``vcpus``/``memory``;
   ``bandwidth`` (a kvm_guest bandwidth mapping) is added to every guest when not empty.
+  ``blocks=None`` (the subnets are not reserved yet) checks the declared addresses only and
+  leaves the others' ip and mac None.
 - ``short_name(host)`` -> the host name before its first dot.
 - ``guests_of(layout, names)`` -> the guests of ``layout`` whose hypervisor is one of ``names``,
   compared by short name (``parasilo-1``, ``parasilo-1.rennes`` and the FQDN are one node), each
@@ -133,7 +135,10 @@ def lay_out(guests, blocks, offset=0, vcpus=None, memory=None, bandwidth=None):
         if not any(other == name for other in macs.values()):
             _claim(macs, "mac", mac_for_ip(ip), name)
     needing = [guest for guest in guests if not guest.ip]
-    free = iter(_free_pairs([str(n) for n in networks], offset, len(needing), set(ips), set(macs)))
+    if blocks is None:
+        free = iter([{"ip": None, "mac": None}] * len(needing))
+    else:
+        free = iter(_free_pairs([str(n) for n in networks], offset, len(needing), set(ips), set(macs)))
     by_name = dict((name, ip) for ip, name in ips.items())
     mac_by_name = dict((name, mac) for mac, name in macs.items())
     layout = []

@@ -166,16 +166,17 @@ def test_phase_durations_from_the_end_of_the_phase_before_skipping_phases_that_d
 
 # ----- report and console tails
 
-OUTCOMES = {
-    "parasilo-1.rennes.grid5000.fr": {
-        "guests": [{"name": "vm-b", "ip": "10.156.4.1", "mac": "00:16:3E:9C:04:01"},
-                   {"name": "vm-a", "ip": "10.156.4.200", "mac": "00:16:3E:9C:04:C8"}],
-        "sweep": {"answered": {"10.156.4.1": 3.2}, "missing": ["10.156.4.200"]},
-        "leases": "1700000000 00:16:3e:9c:04:01 10.156.4.1 vm-b *\n"},
-    "parasilo-2.rennes.grid5000.fr": {
-        "guests": [{"name": "vm-c", "ip": "10.156.4.2", "mac": "00:16:3E:9C:04:02"}],
-        "sweep": {"answered": {"10.156.4.2": 12.0}, "missing": []}, "leases": ""},
-}
+OUTCOMES = [
+    {"host": "parasilo-1.rennes.grid5000.fr",
+     "guests": [{"name": "vm-b", "ip": "10.156.4.1", "mac": "00:16:3E:9C:04:01"},
+                {"name": "vm-a", "ip": "10.156.4.200", "mac": "00:16:3E:9C:04:C8"}],
+     "sweep": {"answered": {"10.156.4.1": 3.2}, "missing": ["10.156.4.200"]},
+     "leases": "1700000000 00:16:3e:9c:04:01 10.156.4.1 vm-b *\n"},
+    {},  # a host that stopped before it had anything to report
+    {"host": "parasilo-2.rennes.grid5000.fr",
+     "guests": [{"name": "vm-c", "ip": "10.156.4.2", "mac": "00:16:3E:9C:04:02"}],
+     "sweep": {"answered": {"10.156.4.2": 12.0}, "missing": []}, "leases": ""},
+]
 
 
 def test_report_files_and_counts():
@@ -196,23 +197,25 @@ def test_report_files_and_counts():
 
 
 def test_report_of_a_check_run_with_no_sweep_and_no_leases():
-    report = report_filter.fleet_report({"h-1": {"guests": [{"name": "a", "ip": "10.0.0.1", "mac": "M"}]}},
+    report = report_filter.fleet_report([{"host": "h-1", "guests": [{"name": "a", "ip": "10.0.0.1", "mac": "M"}]}],
                                         job_name="j", site="s", fanout=1)
     assert report["files"]["guests.csv"].splitlines()[1] == "a,h-1,10.0.0.1,M,,False"
     assert "answered (pinged from their hypervisor): 0; missing: 0\n" in report["files"]["summary.md"]
     assert report["files"]["phases.json"] == "{}\n"
-    with pytest.raises(AnsibleFilterError, match="is not {guests"):
-        report_filter.fleet_report({"h-1": {"guests": [{"name": "a"}]}}, job_name="j", site="s", fanout=1)
+    with pytest.raises(AnsibleFilterError, match="is not {host, guests"):
+        report_filter.fleet_report([{"host": "h-1", "guests": [{"name": "a"}]}], job_name="j", site="s", fanout=1)
+    with pytest.raises(AnsibleFilterError, match="expects"):
+        report_filter.fleet_report({"h-1": {}}, job_name="j", site="s", fanout=1)
 
 
 def test_console_tails_by_guest_and_host_with_the_error_when_nothing_was_read():
-    reads = {"h-1": [{"item": {"name": "vm-a"}, "stdout_lines": ["login:"], "stderr": ""},
-                     {"item": {"name": "vm-b"}, "stdout_lines": [], "stderr": "tail: cannot open"},
-                     {"item": {"name": "vm-c"}, "skipped": True}],
-             "h-2": [], "h-3": None}
+    reads = [{"host": "h-1", "consoles": [{"item": {"name": "vm-a"}, "stdout_lines": ["login:"], "stderr": ""},
+                                          {"item": {"name": "vm-b"}, "stdout_lines": [], "stderr": "tail: cannot open"},
+                                          {"item": {"name": "vm-c"}, "skipped": True}]},
+             {"host": "h-2", "consoles": []}, {"host": "h-3"}, {}]
     assert tails_filter.fleet_console_tails(reads) == {"vm-a on h-1": ["login:"], "vm-b on h-1": "tail: cannot open"}
     with pytest.raises(AnsibleFilterError):
-        tails_filter.fleet_console_tails([])
+        tails_filter.fleet_console_tails({"h-1": []})
 
 
 # ----- the kept placement

@@ -79,6 +79,13 @@ def test_hypervisor_kept_as_written_and_guests_of_compares_short_names():
     assert short_name("parasilo-1.rennes") == "parasilo-1"
 
 
+def test_before_the_subnets_are_known_only_declared_addresses_are_checked():
+    layout = lay_out(guests(("a", {"ip": "10.156.4.9"}), "b"), None)
+    assert addresses(layout) == [("a", "10.156.4.9", "00:16:3E:9C:04:09"), ("b", None, None)]
+    with pytest.raises(FleetLayoutError, match="guests a and b are both given ip 10.156.4.9"):
+        lay_out(guests(("a", {"ip": "10.156.4.9"}), ("b", {"ip": "10.156.4.9"})), None)
+
+
 def test_without_blocks_declared_addresses_are_taken_as_they_are():
     assert addresses(lay_out(guests(("a", {"ip": "192.168.1.5"})), [])) == [("a", "192.168.1.5", "00:16:3E:A8:01:05")]
 

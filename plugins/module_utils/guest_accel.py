@@ -80,8 +80,8 @@ def choose_domain_type(requested, hw_flag, dev_kvm, probe=None, libvirt_kvm=None
         return "qemu", "libvirt offers no kvm domain for x86_64" + _TCG
     if libvirt_kvm:
         return "kvm", "vmx/svm flag, usable /dev/kvm and a kvm domain in libvirt's capabilities"
-    return "qemu", "KVM unconfirmed (%s)" % (no_probe_reason or "no probe guest ran and libvirt's capabilities "
-                                                                 "were not read") + _TCG
+    unconfirmed = no_probe_reason or "no probe guest ran and libvirt's capabilities were not read"
+    return "qemu", "KVM unconfirmed (%s)" % unconfirmed + _TCG
 
 
 def domain_type_from_fact(text):

@@ -26,6 +26,8 @@ options:
     description:
       - The hypervisors and their capacity, in the order guests are dealt.
       - "A mapping C({hypervisor: {vcpus: threads, memory: MiB}}), or a list of C({name, vcpus, memory})."
+      - A hypervisor's Ansible facts do too - C(processor_vcpus) and C(memtotal_mb) stand for
+        C(vcpus) and C(memory) (gather them with C(ansible.builtin.setup), C(gather_subset=hardware)).
     type: raw
     required: true
   count:
@@ -58,12 +60,8 @@ EXAMPLES = r"""
 - name: Forty 1-vCPU 512 MiB guests over the hypervisors, by their facts (setup, hardware subset)
   ansible.builtin.set_fact:
     layout: >-
-      {%- set capacity = {} -%}
-      {%- for host in groups['hypervisors'] -%}
-      {%-   set _ = capacity.update({host: {'vcpus': hostvars[host].ansible_facts.processor_vcpus,
-                                            'memory': hostvars[host].ansible_facts.memtotal_mb}}) -%}
-      {%- endfor -%}
-      {{ capacity | g5k.testbed.guest_placement_by_capacity(count=40, vcpus=1, memory=512, memory_reserve=2048) }}
+      {{ dict(groups['hypervisors'] | zip(groups['hypervisors'] | map('extract', hostvars, 'ansible_facts')))
+         | g5k.testbed.guest_placement_by_capacity(count=40, vcpus=1, memory=512, memory_reserve=2048) }}
   run_once: true
 
 - name: The same with a mapping written out
@@ -118,11 +116,21 @@ from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import
 )
 
 
+# Host facts name the two numbers differently; either naming is a capacity.
+_FACT_KEYS = {"vcpus": "processor_vcpus", "memory": "memtotal_mb"}
+
+
+def _capacity(entry):
+    if not isinstance(entry, dict):
+        return entry
+    return dict((key, entry[key] if key in entry else entry.get(fact)) for key, fact in _FACT_KEYS.items())
+
+
 def _hypervisors(data):
     if isinstance(data, dict):
-        return data
+        return [(host, _capacity(entry)) for host, entry in data.items()]
     if isinstance(data, list) and all(isinstance(entry, dict) and entry.get("name") for entry in data):
-        return [(entry["name"], entry) for entry in data]
+        return [(entry["name"], _capacity(entry)) for entry in data]
     raise AnsibleFilterError("guest_placement_by_capacity expects {hypervisor: {vcpus, memory}} or a list of "
                              "{name, vcpus, memory}, got %r" % (data,))
 

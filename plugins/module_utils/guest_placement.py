@@ -38,7 +38,11 @@ Public API (stable):
 - ``load_placement(text)``: YAML mapping or tutorial text, whichever the text is.
 - ``placement_data(placement)`` -> ``{"guests": [{name, hypervisor, resources, ip, mac, vcpus, memory}],
   "capacities": {...}}``
-  (what the collection's placement filters return).
+  (what the collection's placement filters return); ``placement_from_data(data)`` reads it back
+  into a ``Placement`` (a guest named twice or with no hypervisor is a ``PlacementError``).
+- ``placement_mapping(guests, capacities)`` -> the YAML mapping ``placement_from_mapping`` reads
+  (``hypervisors``, ``guests`` with name, ip, mac, vcpus, memory, ``placement``) for guests given as
+  ``{name, hypervisor, ip, mac, vcpus, memory}`` (a fleet layout): a placement to keep and reuse.
 - ``place_by_capacity(count, vcpus, memory, capacities, name_format="vm-%04d", memory_reserve=0,
   vcpu_overcommit=1)`` -> ``Placement``: automatic placement of ``count`` guests needing ``vcpus``
   and ``memory`` (MiB) each on hypervisors whose ``capacities`` are ``[(hypervisor, {"vcpus": n,
@@ -314,4 +318,30 @@ def placement_data(placement):
                     "ip": guest.ip, "mac": guest.mac, "vcpus": guest.vcpus, "memory": guest.memory}
                    for guest in placement.guests],
         "capacities": dict(placement.capacities),
+    }
+
+
+def placement_from_data(data):
+    if not isinstance(data, dict) or not isinstance(data.get("guests"), list):
+        raise PlacementError("expected a placement as the placement filters return it: {guests: [...], capacities: {...}}")
+    guests, seen = [], set()
+    for entry in data["guests"]:
+        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("hypervisor"):
+            raise PlacementError("guest entry %r needs a name and a hypervisor" % (entry,))
+        if entry["name"] in seen:
+            raise PlacementError("guests declared twice: %s" % entry["name"])
+        seen.add(entry["name"])
+        guests.append(Guest(str(entry["name"]), str(entry["hypervisor"]), entry.get("resources"), entry.get("ip"),
+                            entry.get("mac"), entry.get("vcpus"), entry.get("memory")))
+    return Placement(guests, dict(data.get("capacities") or {}))
+
+
+def placement_mapping(guests, capacities):
+    by_host = {}
+    for guest in guests:
+        by_host.setdefault(guest["hypervisor"], []).append(guest["name"])
+    return {
+        "hypervisors": dict(capacities or {}),
+        "guests": [dict((key, guest.get(key)) for key in ("name", "ip", "mac", "vcpus", "memory")) for guest in guests],
+        "placement": by_host,
     }

@@ -27,7 +27,10 @@ description:
     domain is redefined from its own XML (same UUID). A running guest sees the new definition at its
     next start (RV(guests[].pending_restart)).
   - Domain type C(kvm) only where hardware virtualisation works, C(qemu) (TCG emulation) otherwise,
-    with the reason in RV(domain_type_reason).
+    with the reason in RV(domain_type_reason). On a host set up by the C(g5k.testbed.hypervisor)
+    role, the choice it published (C(/etc/ansible/facts.d/g5k_hypervisor.fact), made with a probe
+    guest) is used; elsewhere the module applies the same rule (P(g5k.testbed.kvm_domain_type#filter))
+    to the CPU flags, C(/dev/kvm) and libvirt's capabilities.
 author:
   - g5k.testbed contributors (@g5k-testbed)
 extends_documentation_fragment:
@@ -196,7 +199,11 @@ options:
         elements: str
         default: []
   domain_type:
-    description: V(auto) - V(kvm) where hardware virtualisation works, else V(qemu) (TCG). V(kvm) or V(qemu) force it.
+    description:
+      - V(auto) - the C(domain_type) the hypervisor role published on this host
+        (C(/etc/ansible/facts.d/g5k_hypervisor.fact)) when there is one; else V(kvm) where the CPU
+        shows vmx/svm, C(/dev/kvm) is usable and libvirt offers a C(kvm) domain, V(qemu) (TCG) otherwise.
+      - V(kvm) or V(qemu) force it.
     type: str
     choices: [auto, kvm, qemu]
     default: auto
@@ -342,7 +349,14 @@ from ansible_collections.g5k.testbed.plugins.module_utils.cloud_init_seed import
     seed_files,
     write_seed_iso,
 )
-from ansible_collections.g5k.testbed.plugins.module_utils.guest_accel import choose_domain_type, dev_kvm_usable
+from ansible_collections.g5k.testbed.plugins.module_utils.guest_accel import (
+    FACT_PATH,
+    choose_domain_type,
+    cpu_has_hw_flag,
+    dev_kvm_usable,
+    domain_type_from_fact,
+    libvirt_offers_kvm,
+)
 from ansible_collections.g5k.testbed.plugins.module_utils.guest_disks import (
     DiskError,
     create_overlay,
@@ -547,13 +561,25 @@ class KvmGuests:
 
     # ----- what is asked
     def choose_domain_type(self):
+        """The hypervisor role's published choice when this host has it, else the same rule here."""
+        requested = self.params["domain_type"]
+        if requested == "auto" and os.path.exists(FACT_PATH):
+            try:
+                with open(FACT_PATH) as handle:
+                    published = domain_type_from_fact(handle.read())
+            except (IOError, OSError):
+                published = None  # unreadable: decide here, by the same rule
+            if published:
+                self.domain_type, self.domain_type_reason = published
+                return
         try:
             with open("/proc/cpuinfo") as handle:
                 cpuinfo = handle.read()
         except IOError:
             cpuinfo = ""
         self.domain_type, self.domain_type_reason = choose_domain_type(
-            self.params["domain_type"], self.conn.getCapabilities(), cpuinfo, dev_kvm_usable())
+            requested, cpu_has_hw_flag(cpuinfo), dev_kvm_usable(),
+            libvirt_kvm=libvirt_offers_kvm(self.conn.getCapabilities()))
 
     def desired_specs(self):
         params = self.params

@@ -11,8 +11,10 @@ Public API (stable):
 - ``shared_job_groups(records, prefix)`` -> warnings for job groups shared by differently named jobs.
 - ``build_inventory(data, shape, placement=None)`` -> ``(hosts, warnings)``: nodes of every job
   (ordered by site, job, cluster, node number), then guests of ``placement`` (declaration order);
-  a name seen twice keeps its first host and adds a warning. Raises ``PlacementError`` when the
-  placement does not fit the jobs (unknown hypervisor, not enough subnet addresses).
+  a name seen twice keeps its first host and adds a warning. Guest addresses follow
+  ``fleet_layout.lay_out`` per site (the jobs' subnets there, ``guest_address_offset``). Raises
+  ``PlacementError`` when the placement does not fit the jobs (unknown hypervisor, or what
+  ``lay_out`` refuses: too few subnet addresses, a declared address outside them or given twice).
 - ``group_name(text)``: a valid Ansible group name.
 """
 
@@ -22,18 +24,14 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.g5k.testbed.plugins.module_utils.fleet_layout import FleetLayoutError, lay_out
 from ansible_collections.g5k.testbed.plugins.module_utils.guest_placement import PlacementError
 from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import (
     interface_ip,
     interface_name,
     primary_adapter,
 )
-from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import (
-    ip_mac_pairs,
-    mac_for_ip,
-    site_network,
-    usable_count,
-)
+from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import site_network
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import (
     DEFAULT_VLAN,
     cluster_of,
@@ -191,21 +189,16 @@ def _guest_records(data, shape, placement, node_records, taken):
     by_site = {}
     for guest in placement.guests:
         by_site.setdefault(index[guest.hypervisor].variables[p + "site"], []).append(guest)
+    # the fleet layout's rule (vm_fleet's too): declared addresses kept, the next free ones for the others
     addresses = {}
     for site, guests in by_site.items():
-        needing = [g for g in guests if not g.ip]
-        if not needing:
-            continue
         subnets = sorted(set(s for job in data["sites"][site]["jobs"] for s in job.get("subnets") or []))
-        available = usable_count(subnets) - shape.guest_address_offset if subnets else 0
-        if available < len(needing):
-            raise PlacementError("%d guests are placed on nodes at %s but the jobs there reserved %s (%d usable "
-                                 "addresses after an offset of %d): reserve more subnets (slash_22=N)" % (
-                                     len(needing), site, ", ".join(subnets) or "no subnet", max(available, 0),
-                                     shape.guest_address_offset))
-        pairs = ip_mac_pairs(subnets, count=len(needing), offset=shape.guest_address_offset)
-        for guest, pair in zip(needing, pairs):
-            addresses[guest.name] = (pair["ip"], pair["mac"])
+        try:
+            laid_out = lay_out(guests, subnets, offset=shape.guest_address_offset)
+        except FleetLayoutError as exc:
+            raise PlacementError("guests placed on nodes at %s (jobs there reserved %s): %s"
+                                 % (site, ", ".join(subnets) or "no subnet", exc))
+        addresses.update((entry["name"], entry) for entry in laid_out)
     networks = {}
     records, warnings = [], []
     for guest in placement.guests:
@@ -218,7 +211,7 @@ def _guest_records(data, shape, placement, node_records, taken):
         if site not in networks:
             g5ksubnet = data["sites"][site]["site"].get("g5ksubnet")
             networks[site] = site_network(g5ksubnet) if g5ksubnet else {}
-        ip, mac = addresses.get(guest.name) or (guest.ip, guest.mac or mac_for_ip(guest.ip))
+        ip, mac = addresses[guest.name]["ip"], addresses[guest.name]["mac"]
         variables = {
             "ansible_host": ip,
             p + "site": site,

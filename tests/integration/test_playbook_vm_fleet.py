@@ -2,7 +2,9 @@
 2 hypervisors x 3 tiny guests from a placement file in the tutorial's format. Bad input changes
 nothing; check mode predicts; every guest answers at its subnet address and got it from its own
 hypervisor's DHCP; a guest that takes another IP or MAC no longer reaches its peers; a second
-run changes nothing. Then 4 guests placed by capacity in a routed VLAN, on the VLAN's addresses."""
+run changes nothing; the same placement in YAML with one more guest, at a declared address, starts
+it there and leaves the others where they were. Then 4 guests placed by capacity in a routed VLAN,
+on the VLAN's addresses."""
 import base64
 import csv
 import ipaddress
@@ -207,7 +209,8 @@ def test_each_guest_got_its_address_from_its_own_hypervisor(site):
         line = console_marker(site, row["hypervisor"], row["name"], "G5K-FLEET-DHCP")
         assert line, "%s printed no DHCP lease" % row["name"]
         fields = dict(item.split("=", 1) for item in line.split()[1:])
-        assert fields["ip"] == row["ip"] and fields["mac"] == row["mac"], (row, line)
+        # guests.csv writes MACs as g5k_subnet does (capitals), the guest prints them in lower case
+        assert fields["ip"] == row["ip"] and fields["mac"] == row["mac"].lower(), (row, line)
         # the server that answered is the guest's own hypervisor, not the site's DHCP or the other host
         assert fields["server"] == node_address(row["hypervisor"]), (row, line)
 
@@ -239,6 +242,33 @@ def test_a_guest_that_takes_another_ip_or_mac_cannot_reach_its_peers(site):
                    "ip link set eth0 up; ip addr add %s/14 dev eth0; ip route replace default via %s"
                    % (ip, gateway)) == "G5K-FLEET-OTHER-MAC-blocked"
     assert attempt("G5K-FLEET-OWN-3", "true") == "G5K-FLEET-OWN-3-reached"
+
+
+def test_a_guest_with_a_declared_address_answers_there(site, tmp_path):
+    """The placement again, in YAML, plus vm-fixed at a declared address of the job's subnet (its
+    last one): vm-fixed answers there and was leased it by its hypervisor; the six others keep their
+    addresses (the fleet layout skips declared ones, as the inventory plugin does)."""
+    before = dict((row["name"], (row["ip"], row["mac"])) for row in guests_table(site))
+    assert len(before) == 2 * GUESTS_PER_HOST, "the fleet test did not run"
+    job = api(site["url"], "/sites/rennes/jobs/%s" % my_jobs(site)[0]["uid"])
+    subnet = ipaddress.ip_network(sorted(job["resources_by_type"]["subnets"])[0])
+    fixed_ip = str(subnet.broadcast_address - 1)
+    guests = ["vm%02d" % n for n in range(2 * GUESTS_PER_HOST)]
+    hypervisors = site["hypervisors"]
+    placement = tmp_path / "placement.yml"
+    placement.write_text(yaml.safe_dump({
+        "guests": guests + [{"name": "vm-fixed", "ip": fixed_ip}],
+        "placement": dict((h, guests[i::2] + (["vm-fixed"] if i == 0 else [])) for i, h in enumerate(hypervisors))}))
+    report = play(site, placement=placement)
+    assert all(s["failures"] == 0 and s["unreachable"] == 0 for s in report["stats"].values()), failures(report)
+    rows = dict((row["name"], row) for row in guests_table(site))
+    fixed = rows.pop("vm-fixed")
+    assert (fixed["ip"], fixed["hypervisor"]) == (fixed_ip, hypervisors[0]), fixed
+    assert fixed["answered_after_s"] and fixed["leased_by_own_hypervisor"] == "True", fixed
+    line = console_marker(site, fixed["hypervisor"], "vm-fixed", "G5K-FLEET-DHCP")
+    fields = dict(item.split("=", 1) for item in line.split()[1:]) if line else {}
+    assert fields.get("ip") == fixed_ip and fields.get("server") == node_address(hypervisors[0]), line
+    assert dict((name, (row["ip"], row["mac"])) for name, row in rows.items()) == before
 
 
 AUTO_JOB = "vm-fleet-auto-test"

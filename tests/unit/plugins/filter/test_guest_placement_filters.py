@@ -82,8 +82,22 @@ def test_capacity_filter_takes_a_list_of_hypervisors_and_its_options():
         ("guest0", "b-1"), ("guest1", "b-1"), ("guest2", "a-1"), ("guest3", "a-1")]
 
 
+def test_capacity_filter_reads_the_hypervisors_ansible_facts():
+    """What vm_fleet gives it: each host's facts from setup's hardware subset, other facts beside."""
+    facts = {"parasilo-1": {"processor_vcpus": 4, "memtotal_mb": 8192, "processor_cores": 2},
+             "parasilo-2": {"processor_vcpus": 2, "memtotal_mb": 8192}}
+    assert capacity_filter.guest_placement_by_capacity(facts, count=5, vcpus=1, memory=1024) == \
+        capacity_filter.guest_placement_by_capacity(CAPACITY, count=5, vcpus=1, memory=1024)
+    # vcpus/memory win over the facts' names when both are there
+    both = {"h-1": {"vcpus": 1, "processor_vcpus": 64, "memory": 1024, "memtotal_mb": 65536}}
+    with pytest.raises(AnsibleFilterError, match="these 1 hypervisors hold 1"):
+        capacity_filter.guest_placement_by_capacity(both, count=2, vcpus=1, memory=1024)
+
+
 @pytest.mark.parametrize("data, kwargs, message", [
     ("parasilo-1", {}, "expects {hypervisor: {vcpus, memory}} or a list"),
+    ({"parasilo-1": "4 cpus"}, {}, "capacity of parasilo-1 must be a mapping"),
+    ({"parasilo-1": {"processor_vcpus": 4}}, {}, "capacity of parasilo-1 has no usable memory"),
     ([{"vcpus": 2, "memory": 1024}], {}, "expects {hypervisor: {vcpus, memory}} or a list"),
     (CAPACITY, {"count": 7}, "automatic placement: 7 guests of 1 vCPU and 1024 MiB do not fit: these 2 "
                              "hypervisors hold 6 \\(parasilo-1: 4, parasilo-2: 2\\)"),

@@ -367,7 +367,8 @@ def test_placement_that_does_not_fit_the_jobs(fake_api, rennes, run_inventory):
     with pytest.raises(AnsibleParserError, match="puts guests on parasilo-4, which no selected job holds"):
         run_inventory({"sites": ["rennes"], "guest_placement": {"placement": {"parasilo-4": ["vm0"]}}})
     many = {"placement": {"parasilo-1": ["vm%d" % i for i in range(1023)]}}
-    with pytest.raises(AnsibleParserError, match=r"1023 guests are placed on nodes at rennes .* \(1022 usable"):
+    with pytest.raises(AnsibleParserError, match=r"guests placed on nodes at rennes .*: 1023 guests need an address but "
+                       r"10\.156\.4\.0/22 hold 1022 usable addresses"):
         run_inventory({"sites": ["rennes"], "guest_placement": many})
 
 

@@ -24,8 +24,10 @@ LIBVIRT_STATE = {libvirt.VIR_DOMAIN_RUNNING: "running", libvirt.VIR_DOMAIN_PAUSE
 
 
 @pytest.fixture
-def host(monkeypatch):
-    """One test:///default connection shared by every module call of the test."""
+def host(monkeypatch, tmp_path):
+    """One test:///default connection shared by every module call of the test; no hypervisor
+    role's fact (this machine's own, if it has one, is not the test's)."""
+    monkeypatch.setattr(kvm_guest, "FACT_PATH", str(tmp_path / "no-g5k_hypervisor.fact"))
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     conn = libvirt.open("test:///default")
     monkeypatch.setattr(conn, "close", lambda: 0)
@@ -291,6 +293,33 @@ def test_forced_domain_type(host, disk_dir):
     result = ok(kvm_guest, args(disk_dir, "present", [vm(1)], domain_type="kvm"))
     assert result["domain_type"] == "kvm" and result["domain_type_reason"] == "domain_type=kvm requested"
     assert host.lookupByName("vm1").XMLDesc(0).startswith("<domain type='kvm'")
+
+
+def test_the_hypervisor_role_s_published_choice_is_followed(host, disk_dir, monkeypatch, tmp_path):
+    """The role's probe guest said KVM here (the test driver's capabilities and this CPU alone would
+    not decide it): guests get kvm, with the role's reason; a forced type still wins."""
+    fact = tmp_path / "g5k_hypervisor.fact"
+    fact.write_text(json.dumps({"accel": "kvm", "domain_type": "kvm", "accel_reason": "a probe guest ran under KVM"}))
+    monkeypatch.setattr(kvm_guest, "FACT_PATH", str(fact))
+    monkeypatch.setattr(kvm_guest, "cpu_has_hw_flag", lambda cpuinfo: False)  # the rule alone says qemu
+    result = ok(kvm_guest, args(disk_dir, "present", [vm(1)]))
+    assert result["domain_type"] == "kvm", result["domain_type_reason"]
+    assert result["domain_type_reason"] == ("the hypervisor role's choice (%s): a probe guest ran under KVM"
+                                            % "/etc/ansible/facts.d/g5k_hypervisor.fact")
+    assert host.lookupByName("vm1").XMLDesc(0).startswith("<domain type='kvm'")
+    forced = ok(kvm_guest, args(disk_dir, "present", [vm(2)], domain_type="qemu"))
+    assert forced["domain_type"] == "qemu"
+
+
+def test_without_a_usable_fact_the_module_applies_the_same_rule(host, disk_dir, monkeypatch, tmp_path):
+    fact = tmp_path / "g5k_hypervisor.fact"
+    fact.write_text("{not json")
+    monkeypatch.setattr(kvm_guest, "FACT_PATH", str(fact))
+    monkeypatch.setattr(kvm_guest, "cpu_has_hw_flag", lambda cpuinfo: False)
+    result = ok(kvm_guest, args(disk_dir, "present", [vm(1)]))
+    assert (result["domain_type"], result["domain_type_reason"]) == (
+        "qemu", "the CPU shows no vmx/svm flag (no hardware virtualisation, or it is not passed to this node): "
+                "TCG emulation (domain type qemu)")
 
 
 # ----- bad input: a clear error and nothing changed

@@ -1,10 +1,9 @@
-"""kvm_guest's pure parts: domain XML round trip, domain type choice, seed contents, disk sizes."""
+"""kvm_guest's pure parts: domain XML round trip, seed contents, disk sizes (the domain type rule: test_guest_accel)."""
 
 import libvirt
 import pytest
 
 from ansible_collections.g5k.testbed.plugins.module_utils.cloud_init_seed import seed_files
-from ansible_collections.g5k.testbed.plugins.module_utils.guest_accel import choose_domain_type
 from ansible_collections.g5k.testbed.plugins.module_utils.guest_disks import size_bytes
 from ansible_collections.g5k.testbed.plugins.module_utils.libvirt_guests import (
     GUEST_FILTER,
@@ -53,26 +52,6 @@ def test_guest_filter_keeps_clean_traffic_and_drops_dhcp_answers():
     text = guest_filter_xml()
     assert "<filterref filter='clean-traffic'/>" in text
     assert "<rule action='drop' direction='out' priority='-700'>" in text and "srcportstart='67'" in text
-
-
-CAPS_KVM = ("<capabilities><guest><os_type>hvm</os_type><arch name='x86_64'>"
-            "<domain type='qemu'/><domain type='kvm'/></arch></guest></capabilities>")
-CAPS_TCG = "<capabilities><guest><arch name='x86_64'><domain type='qemu'/></arch></guest></capabilities>"
-VMX = "processor : 0\nflags : fpu vme vmx sse\n"
-NO_VMX = "processor : 0\nflags : fpu vme hypervisor sse\n"
-
-
-@pytest.mark.parametrize("requested, caps, cpuinfo, dev_kvm, chosen, reason", [
-    ("auto", CAPS_KVM, VMX, True, "kvm", "vmx/svm flag"),
-    ("auto", CAPS_KVM, NO_VMX, True, "qemu", "no vmx/svm flag"),
-    ("auto", CAPS_KVM, VMX, False, "qemu", "/dev/kvm is missing"),
-    ("auto", CAPS_TCG, VMX, True, "qemu", "libvirt offers no kvm domain"),
-    ("kvm", CAPS_TCG, NO_VMX, False, "kvm", "domain_type=kvm requested"),
-    ("qemu", CAPS_KVM, VMX, True, "qemu", "domain_type=qemu requested"),
-])
-def test_domain_type_choice(requested, caps, cpuinfo, dev_kvm, chosen, reason):
-    domain_type, why = choose_domain_type(requested, caps, cpuinfo, dev_kvm)
-    assert domain_type == chosen and reason in why
 
 
 def test_seed_digest_follows_the_content_and_names_the_instance():

@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """A no-op rerun of the hypervisor role: its second run on a node against its first, in one run.
 
-    .venv/bin/python benchmarks/role_noop_rerun.py [--results benchmarks/results] [--keep]
+    .venv/bin/python benchmarks/role_noop_rerun.py [--results benchmarks/results] [--collections PATH]
 
 One node as the molecule scenarios make it (a privileged podman container with systemd from the
 node image, `g5k-emulator image build`, on a podman network of its own, reached over SSH with
 pipelining), fresh. The role runs twice with the same variables (bridge, storage pool, a base
 image, guest DHCP for one guest, so every phase has work on the first run): the first run installs
 and configures everything, the second finds the node as it should be. Figures: both wall times,
-their ratio, the second run's changed count (must be 0) and its slowest tasks. Goal: the second
-run under 10 s and under 0.2x the first. Then the role's teardown entry (tasks_from: absent) runs,
+their ratio, the second run's changed count (must be 0) and its slowest tasks, and the same no-op
+once more with the mitogen strategy (docs/performance.md). Goal: the second run (default settings)
+under 10 s and under 0.2x the first. Then the role's teardown entry (tasks_from: absent) runs,
 and the node and its network are removed.
 """
 
@@ -83,7 +84,17 @@ def node(scratch):
         podman("network", "rm", "--force", NETWORK, check=False)
 
 
-def play(scratch, inventory, tasks_from="main"):
+def mitogen_settings():
+    """Ansible settings of the mitogen strategy (mitogen from PyPI, requirements/venv.txt)."""
+    import ansible_mitogen
+    return {"ANSIBLE_STRATEGY": "mitogen_linear",
+            "ANSIBLE_STRATEGY_PLUGINS": os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy")}
+
+
+COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+
+
+def play(scratch, inventory, tasks_from="main", settings=None):
     """ansible-playbook of the role on the node: (wall seconds, JSON report)."""
     playbook = os.path.join(scratch, "%s.yml" % tasks_from)
     with open(playbook, "w") as handle:
@@ -93,8 +104,9 @@ def play(scratch, inventory, tasks_from="main"):
             "ansible.builtin.include_role": {"name": "g5k.testbed.hypervisor", "tasks_from": tasks_from},
             "vars": ROLE_VARS}]}], handle)
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
-               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_PIPELINING="true", ANSIBLE_NOCOLOR="1")
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_PIPELINING="true", ANSIBLE_NOCOLOR="1",
+               **(settings or {}))
     started = time.monotonic()
     done = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, playbook],
                           capture_output=True, text=True, env=env, timeout=PLAY_TIMEOUT, check=False)
@@ -121,13 +133,21 @@ def task_seconds(report):
 
 
 def main():
+    global COLLECTIONS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default=bench_report.RESULTS)
+    parser.add_argument("--collections", default=COLLECTIONS,
+                        help="collections path holding g5k.testbed (another checkout's, to compare)")
     args = parser.parse_args()
+    COLLECTIONS = args.collections
+    has_teardown = os.path.isfile(os.path.join(COLLECTIONS, "ansible_collections", "g5k", "testbed", "roles",
+                                               "hypervisor", "tasks", "absent.yml"))
     with tempfile.TemporaryDirectory(prefix="g5k-bench-noop-") as scratch, node(scratch) as inventory:
         first, _ = play(scratch, inventory)
         second, report = play(scratch, inventory)
-        teardown, _ = play(scratch, inventory, "absent")
+        # The same no-op once more through mitogen: what is left is the cost of each task's transport.
+        third, third_report = play(scratch, inventory, settings=mitogen_settings())
+        teardown = play(scratch, inventory, "absent")[0] if has_teardown else None
     stats = report["stats"][NODE]
     every_task = task_seconds(report)
     slowest = every_task[:8]
@@ -141,7 +161,9 @@ def main():
         "second_run_tasks_skipped": stats["skipped"], "second_run_slowest_tasks": slowest,
         "second_run_task_seconds": every_task,
         "second_run_seconds_in_tasks": round(sum(seconds for seconds, _name in every_task), 1),
-        "teardown_seconds": round(teardown, 1),
+        "third_run_mitogen_seconds": round(third, 1), "third_run_mitogen_changed": third_report["stats"][NODE]["changed"],
+        "third_run_mitogen_ratio": bench_report.ratio(third, first),
+        "teardown_seconds": round(teardown, 1) if teardown is not None else None,
         "goal": "second run < %.0f s and < %.1fx the first, changed == 0" % (GOAL_SECONDS, GOAL_RATIO),
         "passed": passed, "machine": bench_report.machine(),
     }
@@ -152,6 +174,9 @@ def main():
             ["first (installs and configures)", figures["first_run_seconds"], "-"],
             ["second (nothing to do)", figures["second_run_seconds"], stats["changed"]],
             ["ratio second / first", ratio, ""],
+            ["third, same no-op with the mitogen strategy", figures["third_run_mitogen_seconds"],
+             figures["third_run_mitogen_changed"]],
+            ["ratio third / first", figures["third_run_mitogen_ratio"], ""],
             ["teardown (tasks_from: absent)", figures["teardown_seconds"], "-"]]), "",
         "The second run's %d tasks (%d skipped) took %.1f s in all; its slowest:" % (
             stats["ok"] + stats["skipped"], stats["skipped"], figures["second_run_seconds_in_tasks"]), "",

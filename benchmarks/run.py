@@ -38,6 +38,9 @@ BENCHMARKS = (
               "kvm_guest task against one community.libvirt.virt task per guest (test driver and TCG; "
               "TCG makes a bridge)", ["kvm_guest_define.py", "--guests", "20", "100", "--tcg-guests", "20", "40"],
               True),
+    Benchmark("role_noop_rerun", "issue 20", "the hypervisor role's second run on a node against its first "
+              "(a podman node from the node image); goal: second run < 10 s and < 0.2x the first",
+              ["role_noop_rerun.py"], True),
 )
 
 

@@ -4,6 +4,8 @@ Rules (team convention, after prometheus-community's lint_arguments_spec.sh):
 - every key of defaults/main.yml is an option of an entry point of meta/argument_specs.yml
   (`main`, or another one a play reaches with `tasks_from`), every option of `main` is a key of
   defaults/main.yml, and an option of another entry point is a key there or `required`;
+- an internal role (`_name`, reached only with `tasks_from`, as prometheus-community's `_common`)
+  has no `main` entry point but at least one other;
 - every public variable starts with `<role>_` (internal ones, `__<role>_`, live in vars/);
 - every option, at any depth (suboptions of dicts and lists of dicts), has a non-empty
   `description` and a `type`; `elements` when the type is a list;
@@ -32,13 +34,18 @@ def role_dirs(roles_root):
     return sorted(path for path in pathlib.Path(roles_root).iterdir() if path.is_dir() and not path.name.startswith("."))
 
 
+def internal(role):
+    return role.name.startswith("_")
+
+
 def entry_points(role):
-    """Entry point name -> its options, or None when the file or the entry point `main` is missing."""
+    """Entry point name -> its options, or None when the file or the entry point `main` (of an
+    internal role: any entry point) is missing."""
     specs_file = role / "meta" / "argument_specs.yml"
     if not specs_file.is_file():
         return None
     specs = (load_yaml(specs_file) or {}).get("argument_specs") or {}
-    if specs.get("main") is None:
+    if not specs if internal(role) else specs.get("main") is None:
         return None
     return {name: (entry or {}).get("options") or {} for name, entry in specs.items()}
 
@@ -49,6 +56,11 @@ def all_options(points):
 
 
 NO_MAIN = "%s: meta/argument_specs.yml has no argument_specs.main entry point"
+NO_ENTRY = "%s: meta/argument_specs.yml has no entry point"
+
+
+def missing_entry(role):
+    return (NO_ENTRY if internal(role) else NO_MAIN) % role.name
 
 
 def defaults(role):
@@ -62,11 +74,11 @@ def sync_problems(role):
     """Keys of defaults/main.yml and options of the entry points that do not match, and bad prefixes."""
     points = entry_points(role)
     if points is None:
-        return [NO_MAIN % role.name]
+        return [missing_entry(role)]
     values = defaults(role)
     options = all_options(points)
     names = {name for entry in points.values() for name in entry}
-    optional = set(points["main"]) | {name for name, spec in options if not spec.get("required")}
+    optional = set(points.get("main", {})) | {name for name, spec in options if not spec.get("required")}
     problems = []
     for key in sorted(set(values) - names):
         problems.append("%s: %s is in defaults/main.yml but not in meta/argument_specs.yml" % (role.name, key))
@@ -87,7 +99,7 @@ def documentation_problems(role):
     """Options (at any depth, of every entry point) without a description or a valid type."""
     points = entry_points(role)
     if points is None:
-        return [NO_MAIN % role.name]
+        return [missing_entry(role)]
     problems = []
 
     def walk(options, path):
@@ -118,7 +130,7 @@ def readme_problems(role):
     """Options of the entry points that README.md does not name."""
     points = entry_points(role)
     if points is None:
-        return [NO_MAIN % role.name]
+        return [missing_entry(role)]
     options = {name for entry in points.values() for name in entry}
     readme = role / "README.md"
     if not readme.is_file():

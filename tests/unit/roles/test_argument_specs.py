@@ -124,3 +124,12 @@ def test_documentation_check_reports_a_list_without_elements(tmp_path):
 def test_readme_check_reports_an_undocumented_variable(tmp_path):
     role = make_role(tmp_path, "demo_port: 80\ndemo_hosts: []\n", readme="Only demo_port and demo_hosts_extra here.")
     assert readme_problems(role) == ["demo: README.md does not mention demo_hosts"]
+
+
+def test_an_internal_role_needs_no_main_entry_point_but_one_entry_point(tmp_path):
+    specs = GOOD_SPECS.replace("  main:", "  packages:").replace("demo_", "_demo_")
+    role = make_role(tmp_path, "_demo_port: 80\n_demo_hosts: []\n", specs=specs,
+                     readme="_demo_port _demo_hosts", name="_demo")
+    assert sync_problems(role) == []
+    empty = make_role(tmp_path, "", specs="argument_specs: {}\n", name="_empty")
+    assert sync_problems(empty) == ["_empty: meta/argument_specs.yml has no entry point"]

@@ -200,7 +200,7 @@ def test_one_pair_runs_over_the_vlan_then_setup_changes_nothing_and_destroy_rele
                      "Start the iperf3 server and start it at boot", "Restart the iperf3 server",
                      "Restart Prometheus"}
     prediction = "Report the packages a real run would install"
-    installs = {"Install the missing iperf3 packages", "Install the missing packages of prometheus-node-exporter",
+    installs = {"Install the missing packages of iperf3", "Install the missing packages of prometheus-node-exporter",
                 "Install the missing packages of prometheus"}
     predicted_tasks = changed_setup_tasks(predicted)
     first_tasks = changed_setup_tasks(first)

@@ -14,11 +14,29 @@ BIN = ROOT / ".venv" / "bin"
 USER, PASSWORD = "jdoe", "jdoe-secret"
 
 
-def run_playbook(playbook: Path | str, url: str, workdir: Path, *options: str, timeout: int = 900) -> dict:
-    """ansible-playbook with the ansible.posix.json callback, in `workdir`; returns the report."""
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
+def config_file_home(url: str, workdir: Path) -> Path:
+    """A home folder whose ~/.python-grid5000.yaml holds the API's address and the user's
+    credentials, as python-grid5000 users keep them."""
+    home = workdir / "home"
+    home.mkdir(exist_ok=True)
+    config = home / ".python-grid5000.yaml"
+    config.write_text(f"uri: {url}\nusername: {USER}\npassword: {PASSWORD}\n")
+    config.chmod(0o600)
+    return home
+
+
+def run_playbook(playbook: Path | str, url: str, workdir: Path, *options: str, timeout: int = 900,
+                 credentials: str = "environment") -> dict:
+    """ansible-playbook with the ansible.posix.json callback, in `workdir`; returns the report.
+    credentials="config": the API and credentials only in ~/.python-grid5000.yaml (no G5K_API_*)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("G5K_API_")}
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
                ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-               G5K_API_URI=url, G5K_API_USERNAME=USER, G5K_API_PASSWORD=PASSWORD, PWD=str(workdir))
+               PWD=str(workdir))
+    if credentials == "config":
+        env["HOME"] = str(config_file_home(url, workdir))
+    else:
+        env.update(G5K_API_URI=url, G5K_API_USERNAME=USER, G5K_API_PASSWORD=PASSWORD)
     path = Path(playbook) if Path(playbook).is_absolute() else ROOT / "playbooks" / f"{playbook}.yml"
     done = subprocess.run([str(BIN / "ansible-playbook"), str(path), *options], env=env, capture_output=True,
                           text=True, timeout=timeout, cwd=workdir)

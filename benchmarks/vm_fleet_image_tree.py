@@ -30,6 +30,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The collection as `make collection` links it: the tree's rounds are the playbook's own.
+sys.path.insert(0, os.path.join(HERE, os.pardir, ".build", "collections"))
+from ansible_collections.g5k.testbed.plugins.filter.fleet_image_tree import image_tree_rounds  # noqa: E402
 RESULTS = os.path.join(HERE, "results")
 NET = "10.250.231."
 PORT = 8731
@@ -113,17 +116,14 @@ def straight(fabric, hosts):
 
 
 def tree(fabric, hosts, fanout):
-    """Namespace 0 is the server, hosts are 1..n; host index i (0-based) as in the playbook."""
+    """Namespace 0 is the server, hosts are 1..n; the rounds are the playbook's (fleet_image_tree)."""
     started = time.monotonic()
     fabric.fetch(1, 0)
-    rounds, holders = 1, 1
-    while holders < hosts:
-        pairs = [(i, (i - holders) % holders) for i in range(holders, min(hosts, holders * (fanout + 1)))]
-        with ThreadPoolExecutor(len(pairs)) as pool:
-            list(pool.map(lambda pair: fabric.fetch(pair[0] + 1, pair[1] + 1), pairs))
-        holders *= fanout + 1
-        rounds += 1
-    return time.monotonic() - started, rounds
+    rounds = image_tree_rounds(list(range(hosts)), fanout)
+    for pulls in rounds:
+        with ThreadPoolExecutor(len(pulls)) as pool:
+            list(pool.map(lambda pull: fabric.fetch(pull[0] + 1, pull[1] + 1), pulls.items()))
+    return time.monotonic() - started, 1 + len(rounds)
 
 
 def check_copies(fabric, hosts, digest):

@@ -5,7 +5,7 @@
 
 Public API (stable):
 
-- ``RUNNING_STATUSES``, ``DONE_STATUSES``.
+- ``RUNNING_STATUSES``: the statuses of a deployment still under way.
 - ``node_states(deployments, fqdns)`` -> ``{fqdn: {"state": "OK"|"KO"|"deploying"|"none",
   "attempts": n, "deployment": uid}}`` from deployments (already filtered to one job, one
   environment), looking at the latest deployment of each node.
@@ -17,7 +17,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 RUNNING_STATUSES = ("waiting", "processing")
-DONE_STATUSES = ("terminated", "error", "canceled")
 
 
 def _vlan_text(value):

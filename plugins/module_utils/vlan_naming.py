@@ -16,6 +16,7 @@ Public API (stable):
   production name. The domain is the NODE's site, also for global VLANs.
 - ``local_vlan_gateway(site, vlan)`` -> ``kavlan-1.rennes.grid5000.fr``, the SSH jump host of a
   local (non-routed) VLAN.
+- ``LOCAL_VLAN_TYPE`` = ``kavlan-local``, the type of those VLANs (reached only through that host).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,6 +27,7 @@ import re
 
 DOMAIN = "grid5000.fr"
 DEFAULT_VLAN = "DEFAULT"
+LOCAL_VLAN_TYPE = "kavlan-local"
 _SHORT_RE = re.compile(r"^(?P<cluster>[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)-(?P<number>[0-9]+)$")
 
 

@@ -197,13 +197,13 @@ from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import (
     ReferenceCatalog,
     interface_api_name,
     interface_ip,
+    interface_name,
     kavlan_interface,
 )
 from ansible_collections.g5k.testbed.plugins.module_utils.unsure_writes import write_or_read_back
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import (
     DEFAULT_VLAN,
     split_node_name,
-    vlan_hostname,
 )
 
 USER_HELD_KINDS = ("kavlan-local", "kavlan", "kavlan-global")
@@ -287,10 +287,9 @@ def plan(client, params):
 
 
 def node_entry(site, short, doc, adapter, name, vlan):
-    device = None if adapter.get("mounted") else adapter.get("device")
     return {
         "name": short, "site": site, "device": adapter.get("device"), "interface": name, "vlan": vlan,
-        "hostname": vlan_hostname(short, site, vlan, device), "ip": interface_ip(doc, adapter, vlan),
+        "hostname": interface_name(doc, site, adapter, vlan), "ip": interface_ip(doc, adapter, vlan),
     }
 
 

@@ -34,13 +34,13 @@ from ansible_collections.g5k.testbed.plugins.module_utils.reference_api import (
 from ansible_collections.g5k.testbed.plugins.module_utils.subnet_math import site_network
 from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import (
     DEFAULT_VLAN,
+    LOCAL_VLAN_TYPE,
     cluster_of,
     local_vlan_gateway,
     node_fqdn,
     split_node_name,
 )
 
-LOCAL_VLAN_TYPE = "kavlan-local"
 NODES_GROUP = "g5k_nodes"
 GUESTS_GROUP = "g5k_guests"
 HYPERVISORS_GROUP = "g5k_hypervisors"

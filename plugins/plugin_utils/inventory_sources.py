@@ -28,10 +28,14 @@ __metaclass__ = type
 from ansible_collections.g5k.testbed.plugins.module_utils.api_client import G5kApiError, G5kInputError, path_of
 from ansible_collections.g5k.testbed.plugins.module_utils.kavlan_api import read_membership
 from ansible_collections.g5k.testbed.plugins.module_utils.oar_jobs import ACTIVE_STATES, FINAL_STATES, active_jobs
-from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import DEFAULT_VLAN, cluster_of, split_node_name
+from ansible_collections.g5k.testbed.plugins.module_utils.vlan_naming import (
+    DEFAULT_VLAN,
+    LOCAL_VLAN_TYPE,
+    cluster_of,
+    split_node_name,
+)
 
 DATA_FORMAT = 1
-LOCAL_VLAN_TYPE = "kavlan-local"
 _JOB_KEYS = ("uid", "name", "user", "state", "assigned_nodes", "walltime", "started_at", "types")
 _NODE_KEYS = ("uid", "architecture", "main_memory", "supported_job_types", "kavlan")
 _ADAPTER_KEYS = ("device", "name", "mac", "ip", "mounted", "mountable", "management", "kavlan", "interface",

@@ -131,8 +131,9 @@ def lay_out(guests, blocks, offset=0, vcpus=None, memory=None, bandwidth=None):
             _claim(ips, "ip", _ip_value(guest, networks), guest.name)
         if guest.mac:
             _claim(macs, "mac", _mac_value(guest), guest.name)
+    with_mac = set(macs.values())  # a set: a 10240-guest placement may declare every address
     for ip, name in list(ips.items()):
-        if not any(other == name for other in macs.values()):
+        if name not in with_mac:
             _claim(macs, "mac", mac_for_ip(ip), name)
     needing = [guest for guest in guests if not guest.ip]
     if blocks is None:
